@@ -1,0 +1,6 @@
+package io.ordo.domain.customer;
+
+public enum CustomerStatus {
+    ACTIVE,
+    DEACTIVATED
+}
