@@ -82,9 +82,12 @@ public record Aggregate<S>(String type, UUID id, long version, S state, Instant 
         }
         List<E> events = ((Decision.Accepted<E>) decision).events();
         List<EventEnvelope<E>> envelopes = new ArrayList<>(events.size());
+        // Timestamps never go backwards within an aggregate (clocks of two writers may disagree),
+        // so "the state at instant T" is always a prefix of the stream.
+        Instant at = updatedAt != null && now.isBefore(updatedAt) ? updatedAt : now;
         Aggregate<S> after = this;
         for (E event : events) {
-            EventEnvelope<E> envelope = EventEnvelope.wrap(event, id, type, after.version + 1, metadata, now);
+            EventEnvelope<E> envelope = EventEnvelope.wrap(event, id, type, after.version + 1, metadata, at);
             envelopes.add(envelope);
             after = after.apply(decider, envelope);
         }

@@ -24,6 +24,17 @@ public interface Decider<S, C, E extends DomainEvent> {
 
     S initialState();
 
+    /** The state's type, so that snapshots can store and read it. */
+    Class<S> stateClass();
+
+    /**
+     * The state's schema version for snapshots: bump it when the state's shape or meaning changes,
+     * so that older snapshots are ignored (and the aggregate replayed) rather than misread.
+     */
+    default int stateVersion() {
+        return 1;
+    }
+
     Decision<E> decide(S state, C command);
 
     S evolve(S state, E event);

@@ -1,6 +1,7 @@
 package io.ordo.es;
 
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
@@ -11,6 +12,8 @@ import java.util.UUID;
  *
  * @param causationId   the command (or event) that caused this event; may be null
  * @param userId        who triggered it; may be null
+ * @param timestamp     to the millisecond, the precision the store keeps, so that an envelope reads
+ *                      back exactly as it was written
  */
 public record EventEnvelope<E extends DomainEvent>(
         UUID eventId,
@@ -38,6 +41,7 @@ public record EventEnvelope<E extends DomainEvent>(
             throw new IllegalArgumentException("sequenceNumber must be >= 1, was " + sequenceNumber);
         }
         metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
+        timestamp = timestamp.truncatedTo(ChronoUnit.MILLIS);
     }
 
     /** Wraps a freshly decided event; its type and version come from the event itself. */

@@ -129,6 +129,23 @@ class AggregateTest {
     }
 
     @Test
+    void eventTimestampsNeverGoBackwardsWithinAnAggregate() {
+        Aggregate<OrderState> order = Aggregate.rebuild(decider, id, history().subList(0, 2));
+        Instant skewedClock = t0; // earlier than the last event, as another writer's clock may be
+
+        var execution = order.execute(decider, new OrderCommand.ShipOrder("T-1", "DHL"), CommandMetadata.system(), skewedClock);
+
+        var applied = assertInstanceOf(Aggregate.Execution.Applied.class, execution);
+        assertEquals(t0.plusSeconds(60), ((EventEnvelope<?>) applied.events().get(0)).timestamp());
+    }
+
+    @Test
+    void envelopeTimestampsKeepMillisecondsAsTheStoreDoes() {
+        EventEnvelope<OrderEvent> event = envelope(1, new OrderConfirmed(), Instant.parse("2026-01-01T10:00:00.123456789Z"));
+        assertEquals(Instant.parse("2026-01-01T10:00:00.123Z"), event.timestamp());
+    }
+
+    @Test
     void executeReturnsARejectionAndNoEvents() {
         Aggregate<OrderState> order = Aggregate.rebuild(decider, id, history());
         var execution = order.execute(decider, new OrderCommand.ConfirmOrder(), CommandMetadata.system(), t0);

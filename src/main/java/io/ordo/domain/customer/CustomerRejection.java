@@ -8,6 +8,8 @@ public enum CustomerRejection implements RejectionCode {
     CUSTOMER_NOT_FOUND(Rejection.Kind.NOT_FOUND),
     CUSTOMER_ALREADY_REGISTERED(Rejection.Kind.CONFLICT),
     CUSTOMER_EMAIL_REQUIRED(Rejection.Kind.INVALID),
+    /** Another customer holds the address (checked by the store's reservation, not by the decider). */
+    CUSTOMER_EMAIL_TAKEN(Rejection.Kind.CONFLICT),
     CUSTOMER_NAME_REQUIRED(Rejection.Kind.INVALID),
     CUSTOMER_NAME_TOO_LONG(Rejection.Kind.INVALID),
     CUSTOMER_REASON_TOO_LONG(Rejection.Kind.INVALID),

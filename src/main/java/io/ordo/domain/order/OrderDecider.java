@@ -51,6 +51,11 @@ public final class OrderDecider implements Decider<OrderState, OrderCommand, Ord
     }
 
     @Override
+    public Class<OrderState> stateClass() {
+        return OrderState.class;
+    }
+
+    @Override
     public OrderState initialState() {
         return OrderState.NONE;
     }

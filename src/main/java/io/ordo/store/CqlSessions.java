@@ -1,0 +1,38 @@
+package io.ordo.store;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.CqlSessionBuilder;
+import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
+import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+
+/** Opens the driver session described by a {@link StoreConfig}, without blocking. */
+public final class CqlSessions {
+
+    private CqlSessions() {
+    }
+
+    public static Future<CqlSession> open(Vertx vertx, StoreConfig config) {
+        DriverConfigLoader loader = DriverConfigLoader.programmaticBuilder()
+                .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, config.requestTimeout())
+                .withString(DefaultDriverOption.REQUEST_CONSISTENCY, config.consistency().name())
+                .withString(DefaultDriverOption.REQUEST_SERIAL_CONSISTENCY, config.serialConsistency().name())
+                // DDL waits for this debounce window; the default second makes schema setup crawl.
+                .withDuration(DefaultDriverOption.METADATA_SCHEMA_WINDOW, Duration.ofMillis(10))
+                .withDuration(DefaultDriverOption.CONTROL_CONNECTION_AGREEMENT_TIMEOUT, config.requestTimeout())
+                .build();
+        CqlSessionBuilder builder = CqlSession.builder()
+                .withLocalDatacenter(config.localDatacenter())
+                .withConfigLoader(loader);
+        config.contactPoints().forEach(point ->
+                builder.addContactPoint(new InetSocketAddress(point.getHostString(), point.getPort())));
+        if (config.username() != null) {
+            builder.withAuthCredentials(config.username(), config.password());
+        }
+        return Cql.future(vertx, builder.buildAsync());
+    }
+}

@@ -1,0 +1,348 @@
+package io.ordo.store;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.DriverTimeoutException;
+import com.datastax.oss.driver.api.core.connection.ClosedConnectionException;
+import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
+import com.datastax.oss.driver.api.core.cql.BatchStatement;
+import com.datastax.oss.driver.api.core.cql.BatchStatementBuilder;
+import com.datastax.oss.driver.api.core.cql.BoundStatement;
+import com.datastax.oss.driver.api.core.cql.DefaultBatchType;
+import com.datastax.oss.driver.api.core.cql.Row;
+import com.datastax.oss.driver.api.core.servererrors.CASWriteUnknownException;
+import com.datastax.oss.driver.api.core.servererrors.WriteTimeoutException;
+import com.datastax.oss.driver.api.core.uuid.Uuids;
+import io.ordo.es.CommandMetadata;
+import io.ordo.es.DomainEvent;
+import io.ordo.es.EnvelopeCodec;
+import io.ordo.es.EventEnvelope;
+import io.ordo.es.EventSerializer;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.function.Predicate;
+
+/**
+ * The event store on a CQL database (ScyllaDB in production, Cassandra embedded), asynchronous
+ * throughout. Appends follow DESIGN.md §3 exactly:
+ * <ol>
+ *   <li>the outbox rows for the new events (with the polling index where the dialect needs it):
+ *       an intent, durable before the commit;</li>
+ *   <li>the commit: ONE conditional batch on the aggregate's {@code event_store} partition, guarded
+ *       by its static {@code version}, with one insert per event: all or nothing, isolated;</li>
+ *   <li>after the commit, {@code aggregate_sequence}.</li>
+ * </ol>
+ * A refused guard is a {@link AppendResult.Conflict} carrying the current version; a timed-out
+ * commit is an {@link UnknownOutcomeException}.
+ */
+public final class EventStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EventStore.class);
+
+    private final Vertx vertx;
+    private final CqlSession session;
+    private final Statements cql;
+    private final StoreConfig config;
+    private final EventSerializer serializer;
+    private final EnvelopeCodec codec;
+    private final FaultInjector faults;
+
+    public EventStore(Vertx vertx, CqlSession session, Statements cql, StoreConfig config, EventSerializer serializer,
+                      FaultInjector faults) {
+        this.vertx = vertx;
+        this.session = session;
+        this.cql = cql;
+        this.config = config;
+        this.serializer = serializer;
+        this.codec = new EnvelopeCodec(serializer);
+        this.faults = faults;
+    }
+
+    public EventSerializer serializer() {
+        return serializer;
+    }
+
+    public StoreConfig config() {
+        return config;
+    }
+
+    /** Wraps {@code events} as the next versions of the aggregate and appends them. */
+    public Future<AppendResult> append(String aggregateType, UUID aggregateId, long expectedVersion,
+                                       List<? extends DomainEvent> events, CommandMetadata metadata) {
+        if (events == null || events.isEmpty() || expectedVersion < 0) {
+            return append(aggregateType, aggregateId, expectedVersion, List.of()); // reported by its validation
+        }
+        Instant now = Instant.now();
+        List<EventEnvelope<?>> envelopes = new ArrayList<>(events.size());
+        for (int i = 0; i < events.size(); i++) {
+            envelopes.add(EventEnvelope.wrap(events.get(i), aggregateId, aggregateType, expectedVersion + 1 + i,
+                    metadata, now));
+        }
+        return append(aggregateType, aggregateId, expectedVersion, envelopes);
+    }
+
+    /**
+     * Appends envelopes numbered {@code expectedVersion + 1}, {@code + 2}, ... to the aggregate, if
+     * it is still at {@code expectedVersion} (0 for a new aggregate).
+     */
+    public Future<AppendResult> append(String aggregateType, UUID aggregateId, long expectedVersion,
+                                       List<? extends EventEnvelope<?>> events) {
+        try {
+            validate(aggregateType, aggregateId, expectedVersion, events);
+        } catch (IllegalArgumentException e) {
+            return Future.failedFuture(e);
+        }
+        return writeOutbox(aggregateType, aggregateId, events)
+                .compose(v -> faults.at(FaultInjector.Point.AFTER_OUTBOX, aggregateId))
+                .compose(v -> commit(aggregateType, aggregateId, expectedVersion, events))
+                .compose(result -> result instanceof AppendResult.Appended appended
+                        ? afterCommit(aggregateType, aggregateId, appended)
+                        : Future.succeededFuture(result));
+    }
+
+    private static void validate(String aggregateType, UUID aggregateId, long expectedVersion,
+                                 List<? extends EventEnvelope<?>> events) {
+        Objects.requireNonNull(aggregateType, "aggregateType");
+        Objects.requireNonNull(aggregateId, "aggregateId");
+        if (expectedVersion < 0) {
+            throw new IllegalArgumentException("expected version must be >= 0, was " + expectedVersion);
+        }
+        if (events == null || events.isEmpty()) {
+            throw new IllegalArgumentException("nothing to append: the event list is empty");
+        }
+        long sequence = expectedVersion;
+        for (EventEnvelope<?> event : events) {
+            sequence++;
+            if (!aggregateId.equals(event.aggregateId()) || !aggregateType.equals(event.aggregateType())) {
+                throw new IllegalArgumentException("event " + event.eventId() + " is for " + event.aggregateType() + " "
+                        + event.aggregateId() + ", not " + aggregateType + " " + aggregateId);
+            }
+            if (event.sequenceNumber() != sequence) {
+                throw new IllegalArgumentException("event " + event.eventId() + " has sequence number "
+                        + event.sequenceNumber() + " where " + sequence + " follows expected version " + expectedVersion);
+            }
+        }
+    }
+
+    /**
+     * Writes the outbox rows (one partition: the aggregate's) and, where the dialect polls, their
+     * index rows (one partition: the minute's) as two single-partition batches in parallel. They need
+     * no batch log between them: the commit starts only after both are durable, and the relay checks
+     * every hint against event_store, so either one alone is harmless.
+     */
+    private Future<Void> writeOutbox(String aggregateType, UUID aggregateId, List<? extends EventEnvelope<?>> events) {
+        String topic = config.topicFor(aggregateType);
+        Instant now = Instant.now();
+        BatchStatementBuilder outbox = BatchStatement.builder(DefaultBatchType.UNLOGGED);
+        for (EventEnvelope<?> event : events) {
+            outbox.addStatement(cql.insertOutboxMessage().bind()
+                    .setUuid("aggregate_id", aggregateId)
+                    .setLong("sequence_number", event.sequenceNumber())
+                    .setUuid("event_id", event.eventId())
+                    .setUuid("id", Uuids.timeBased())
+                    .setString("aggregate_type", aggregateType)
+                    .setString("event_type", event.eventType())
+                    .setInt("event_version", event.eventVersion())
+                    .setString("payload", codec.encode(event))
+                    .setString("topic", topic)
+                    .setString("partition_key", aggregateId.toString())
+                    .setUuid("causation_id", event.causationId())
+                    .setUuid("correlation_id", event.correlationId())
+                    .setInstant("created_at", now));
+        }
+        Future<Void> rows = Cql.future(vertx, session.executeAsync(outbox.build())).mapEmpty();
+        if (!config.dialect().writesOutboxIndex()) {
+            return rows;
+        }
+        long minute = now.toEpochMilli() / 60_000;
+        BatchStatementBuilder index = BatchStatement.builder(DefaultBatchType.UNLOGGED);
+        for (EventEnvelope<?> event : events) {
+            index.addStatement(cql.insertOutboxIndex().bind()
+                    .setLong("minute", minute)
+                    .setUuid("written_at", Uuids.timeBased())
+                    .setUuid("aggregate_id", aggregateId)
+                    .setLong("sequence_number", event.sequenceNumber())
+                    .setUuid("event_id", event.eventId()));
+        }
+        Future<Void> indexRows = Cql.future(vertx, session.executeAsync(index.build())).mapEmpty();
+        return Future.all(rows, indexRows).mapEmpty();
+    }
+
+    private Future<AppendResult> commit(String aggregateType, UUID aggregateId, long expectedVersion,
+                                        List<? extends EventEnvelope<?>> events) {
+        long newVersion = expectedVersion + events.size();
+        BoundStatement guard = expectedVersion == 0
+                ? cql.guardNewAggregate().bind()
+                        .setUuid("aggregate_id", aggregateId)
+                        .setLong("version", newVersion)
+                        .setString("aggregate_type", aggregateType)
+                : cql.guardExpectedVersion().bind()
+                        .setUuid("aggregate_id", aggregateId)
+                        .setLong("version", newVersion)
+                        .setLong("expected", expectedVersion)
+                        .setString("aggregate_type", aggregateType);
+        BatchStatementBuilder batch = BatchStatement.builder(DefaultBatchType.LOGGED).addStatement(guard);
+        for (EventEnvelope<?> event : events) {
+            batch.addStatement(cql.insertEvent().bind()
+                    .setUuid("aggregate_id", aggregateId)
+                    .setLong("sequence_number", event.sequenceNumber())
+                    .setUuid("event_id", event.eventId())
+                    .setString("event_type", event.eventType())
+                    .setInt("event_version", event.eventVersion())
+                    .setString("event_data", serializer.toJson(event.eventData()))
+                    .setUuid("causation_id", event.causationId())
+                    .setUuid("correlation_id", event.correlationId())
+                    .setUuid("user_id", event.userId())
+                    .setInstant("timestamp", event.timestamp())
+                    .setMap("metadata", event.metadata(), String.class, String.class));
+        }
+        // Not idempotent: the driver must never retry a conditional batch on its own.
+        BatchStatement statement = batch.setIdempotence(false).build();
+        return Cql.future(vertx, session.executeAsync(statement))
+                .recover(failure -> Future.failedFuture(isUnknownOutcome(failure)
+                        ? new UnknownOutcomeException(aggregateId, expectedVersion, failure) : failure))
+                .compose(rows -> {
+                    if (rows.wasApplied()) {
+                        return Future.succeededFuture(new AppendResult.Appended(newVersion, List.copyOf(events)));
+                    }
+                    return refused(aggregateType, aggregateId, rows.one(), events);
+                });
+    }
+
+    /** The guard refused: nothing of ours is in event_store, so our outbox rows are void. */
+    private Future<AppendResult> refused(String aggregateType, UUID aggregateId, Row current,
+                                         List<? extends EventEnvelope<?>> events) {
+        discardOutbox(aggregateId, events);
+        long currentVersion = current == null || current.isNull("version") ? 0 : current.getLong("version");
+        if (current != null && current.getColumnDefinitions().contains("aggregate_type")) {
+            String actualType = current.getString("aggregate_type");
+            if (actualType != null && !actualType.equals(aggregateType)) {
+                return Future.failedFuture(new AggregateTypeMismatchException(aggregateId, aggregateType, actualType));
+            }
+        }
+        return Future.succeededFuture(new AppendResult.Conflict(currentVersion));
+    }
+
+    /** Best effort: the relay would drop these rows after verification anyway. */
+    private void discardOutbox(UUID aggregateId, List<? extends EventEnvelope<?>> events) {
+        BatchStatementBuilder batch = BatchStatement.builder(DefaultBatchType.UNLOGGED);
+        for (EventEnvelope<?> event : events) {
+            batch.addStatement(cql.deleteOutboxMessage().bind()
+                    .setUuid("aggregate_id", aggregateId)
+                    .setLong("sequence_number", event.sequenceNumber())
+                    .setUuid("event_id", event.eventId()));
+        }
+        Cql.future(vertx, session.executeAsync(batch.build()))
+                .onFailure(e -> LOG.debug("Could not discard void outbox rows of {}: {}", aggregateId, e.toString()));
+    }
+
+    private Future<AppendResult> afterCommit(String aggregateType, UUID aggregateId, AppendResult.Appended appended) {
+        EventEnvelope<?> last = appended.events().get(appended.events().size() - 1);
+        return faults.at(FaultInjector.Point.AFTER_COMMIT, aggregateId)
+                .compose(v -> Cql.future(vertx, session.executeAsync(cql.updateAggregateSequence().bind()
+                                .setLong("sequence", appended.version())
+                                .setString("aggregate_type", aggregateType)
+                                .setInstant("updated_at", last.timestamp())
+                                .setUuid("aggregate_id", aggregateId)))
+                        // Derived data: the events are committed whatever happens to this write.
+                        .<AppendResult>map(rows -> appended)
+                        .recover(e -> {
+                            LOG.warn("Committed aggregate {} v{} but could not update aggregate_sequence: {}",
+                                    aggregateId, appended.version(), e.toString());
+                            return Future.succeededFuture(appended);
+                        }));
+    }
+
+    private static boolean isUnknownOutcome(Throwable failure) {
+        return failure instanceof WriteTimeoutException
+                || failure instanceof CASWriteUnknownException
+                || failure instanceof DriverTimeoutException
+                || failure instanceof ClosedConnectionException;
+    }
+
+    // ---- reading ---------------------------------------------------------------------------
+
+    /** Where a stream stands: its version (0 if it has no event) and its aggregate type (null then). */
+    public record StreamHead(long version, String aggregateType) {
+    }
+
+    public Future<StreamHead> head(UUID aggregateId) {
+        return Cql.future(vertx, session.executeAsync(cql.selectVersion().bind().setUuid("aggregate_id", aggregateId)))
+                .map(rows -> {
+                    Row row = rows.one();
+                    return row == null || row.isNull("version")
+                            ? new StreamHead(0, null)
+                            : new StreamHead(row.getLong("version"), row.getString("aggregate_type"));
+                });
+    }
+
+    public Future<Long> currentVersion(UUID aggregateId) {
+        return head(aggregateId).map(StreamHead::version);
+    }
+
+    public Future<Boolean> exists(UUID aggregateId) {
+        return head(aggregateId).map(head -> head.version() > 0);
+    }
+
+    /** Every event of the aggregate, in order. */
+    public Future<List<EventEnvelope<DomainEvent>>> load(UUID aggregateId) {
+        return load(aggregateId, 1);
+    }
+
+    /** The events from {@code fromVersion} (inclusive) to the end, in order, read page by page. */
+    public Future<List<EventEnvelope<DomainEvent>>> load(UUID aggregateId, long fromVersion) {
+        return load(aggregateId, fromVersion, Long.MAX_VALUE);
+    }
+
+    /** The events with sequence numbers in [{@code fromVersion}, {@code toVersion}], in order. */
+    public Future<List<EventEnvelope<DomainEvent>>> load(UUID aggregateId, long fromVersion, long toVersion) {
+        List<EventEnvelope<DomainEvent>> events = new ArrayList<>();
+        return forEach(aggregateId, fromVersion, toVersion, events::add).map(v -> events);
+    }
+
+    /**
+     * Streams the events in [{@code fromVersion}, {@code toVersion}] in order, one page of the
+     * driver at a time, so that a long stream is never one giant read. {@code visitor} returns false
+     * to stop early.
+     */
+    public Future<Void> forEach(UUID aggregateId, long fromVersion, long toVersion,
+                                Predicate<EventEnvelope<DomainEvent>> visitor) {
+        if (fromVersion < 1 || toVersion < fromVersion) {
+            return Future.succeededFuture();
+        }
+        BoundStatement select = cql.selectEvents().bind()
+                .setUuid("aggregate_id", aggregateId)
+                .setLong("first", fromVersion)
+                .setLong("last", toVersion)
+                .setPageSize(config.pageSize());
+        return Cql.future(vertx, session.executeAsync(select)).compose(page -> visitPages(aggregateId, page, visitor));
+    }
+
+    private Future<Void> visitPages(UUID aggregateId, AsyncResultSet page, Predicate<EventEnvelope<DomainEvent>> visitor) {
+        for (Row row : page.currentPage()) {
+            if (!visitor.test(envelope(aggregateId, row))) {
+                return Future.succeededFuture();
+            }
+        }
+        if (!page.hasMorePages()) {
+            return Future.succeededFuture();
+        }
+        return Cql.future(vertx, page.fetchNextPage()).compose(next -> visitPages(aggregateId, next, visitor));
+    }
+
+    private EventEnvelope<DomainEvent> envelope(UUID aggregateId, Row row) {
+        DomainEvent data = serializer.fromJson(row.getString("event_type"), row.getInt("event_version"),
+                row.getString("event_data"));
+        return new EventEnvelope<>(row.getUuid("event_id"), aggregateId, row.getString("aggregate_type"),
+                row.getLong("sequence_number"), row.getString("event_type"), data.type().version(), data,
+                row.getUuid("causation_id"), row.getUuid("correlation_id"), row.getUuid("user_id"),
+                row.getInstant("timestamp"), row.getMap("metadata", String.class, String.class));
+    }
+}

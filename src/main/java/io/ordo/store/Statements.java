@@ -1,0 +1,161 @@
+package io.ordo.store;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Every CQL statement the store runs, prepared once at start-up and named after what it does.
+ * The DDL lives in {@code schema/}.
+ */
+public final class Statements {
+
+    // event_store: the conditional batch is one guard plus one insert per event, all in one partition.
+    static final String GUARD_NEW_AGGREGATE = """
+            UPDATE %s.event_store SET version = :version, aggregate_type = :aggregate_type
+            WHERE aggregate_id = :aggregate_id IF version = null""";
+    static final String GUARD_EXPECTED_VERSION = """
+            UPDATE %s.event_store SET version = :version
+            WHERE aggregate_id = :aggregate_id IF version = :expected AND aggregate_type = :aggregate_type""";
+    static final String INSERT_EVENT = """
+            INSERT INTO %s.event_store (aggregate_id, sequence_number, event_id, event_type, event_version,
+                event_data, causation_id, correlation_id, user_id, timestamp, metadata)
+            VALUES (:aggregate_id, :sequence_number, :event_id, :event_type, :event_version,
+                :event_data, :causation_id, :correlation_id, :user_id, :timestamp, :metadata)""";
+    static final String SELECT_EVENTS = """
+            SELECT aggregate_type, sequence_number, event_id, event_type, event_version, event_data,
+                causation_id, correlation_id, user_id, timestamp, metadata
+            FROM %s.event_store
+            WHERE aggregate_id = :aggregate_id AND sequence_number >= :first AND sequence_number <= :last""";
+    static final String SELECT_VERSION = """
+            SELECT version, aggregate_type FROM %s.event_store WHERE aggregate_id = :aggregate_id LIMIT 1""";
+
+    // aggregate_sequence: the write time is the sequence number, so a late write never moves it back.
+    static final String UPDATE_AGGREGATE_SEQUENCE = """
+            UPDATE %s.aggregate_sequence USING TIMESTAMP :sequence
+            SET aggregate_type = :aggregate_type, current_sequence = :sequence, updated_at = :updated_at
+            WHERE aggregate_id = :aggregate_id""";
+
+    // outbox
+    static final String INSERT_OUTBOX_MESSAGE = """
+            INSERT INTO %s.outbox_messages (aggregate_id, sequence_number, event_id, id, aggregate_type,
+                event_type, event_version, payload, topic, partition_key, causation_id, correlation_id,
+                created_at, attempts)
+            VALUES (:aggregate_id, :sequence_number, :event_id, :id, :aggregate_type,
+                :event_type, :event_version, :payload, :topic, :partition_key, :causation_id, :correlation_id,
+                :created_at, 0)""";
+    static final String INSERT_OUTBOX_INDEX = """
+            INSERT INTO %s.outbox_by_minute (minute, written_at, aggregate_id, sequence_number, event_id)
+            VALUES (:minute, :written_at, :aggregate_id, :sequence_number, :event_id)""";
+    static final String DELETE_OUTBOX_MESSAGE = """
+            DELETE FROM %s.outbox_messages
+            WHERE aggregate_id = :aggregate_id AND sequence_number = :sequence_number AND event_id = :event_id""";
+
+    // snapshots
+    static final String INSERT_SNAPSHOT = """
+            INSERT INTO %s.snapshots (aggregate_id, version, aggregate_type, schema_version, state, event_time, created_at)
+            VALUES (:aggregate_id, :version, :aggregate_type, :schema_version, :state, :event_time, :created_at)""";
+    static final String SELECT_SNAPSHOT_AT_OR_BEFORE = """
+            SELECT version, aggregate_type, schema_version, state, event_time FROM %s.snapshots
+            WHERE aggregate_id = :aggregate_id AND version <= :version LIMIT 1""";
+    static final String SELECT_SNAPSHOT_TIMES = """
+            SELECT version, event_time FROM %s.snapshots WHERE aggregate_id = :aggregate_id""";
+
+    // customer_emails
+    static final String RESERVE_EMAIL = """
+            INSERT INTO %s.customer_emails (email, customer_id, reserved_at)
+            VALUES (:email, :customer_id, :reserved_at) IF NOT EXISTS""";
+    static final String RELEASE_EMAIL = """
+            DELETE FROM %s.customer_emails WHERE email = :email IF customer_id = :customer_id""";
+
+    private static final List<String> ALL = List.of(
+            GUARD_NEW_AGGREGATE, GUARD_EXPECTED_VERSION, INSERT_EVENT, SELECT_EVENTS, SELECT_VERSION,
+            UPDATE_AGGREGATE_SEQUENCE, INSERT_OUTBOX_MESSAGE, INSERT_OUTBOX_INDEX,
+            DELETE_OUTBOX_MESSAGE, INSERT_SNAPSHOT, SELECT_SNAPSHOT_AT_OR_BEFORE, SELECT_SNAPSHOT_TIMES,
+            RESERVE_EMAIL, RELEASE_EMAIL);
+
+    private final Map<String, PreparedStatement> prepared;
+
+    private Statements(Map<String, PreparedStatement> prepared) {
+        this.prepared = Map.copyOf(prepared);
+    }
+
+    public PreparedStatement guardNewAggregate() {
+        return prepared.get(GUARD_NEW_AGGREGATE);
+    }
+
+    public PreparedStatement guardExpectedVersion() {
+        return prepared.get(GUARD_EXPECTED_VERSION);
+    }
+
+    public PreparedStatement insertEvent() {
+        return prepared.get(INSERT_EVENT);
+    }
+
+    public PreparedStatement selectEvents() {
+        return prepared.get(SELECT_EVENTS);
+    }
+
+    public PreparedStatement selectVersion() {
+        return prepared.get(SELECT_VERSION);
+    }
+
+    public PreparedStatement updateAggregateSequence() {
+        return prepared.get(UPDATE_AGGREGATE_SEQUENCE);
+    }
+
+    public PreparedStatement insertOutboxMessage() {
+        return prepared.get(INSERT_OUTBOX_MESSAGE);
+    }
+
+    public PreparedStatement insertOutboxIndex() {
+        return prepared.get(INSERT_OUTBOX_INDEX);
+    }
+
+    public PreparedStatement deleteOutboxMessage() {
+        return prepared.get(DELETE_OUTBOX_MESSAGE);
+    }
+
+    public PreparedStatement insertSnapshot() {
+        return prepared.get(INSERT_SNAPSHOT);
+    }
+
+    public PreparedStatement selectSnapshotAtOrBefore() {
+        return prepared.get(SELECT_SNAPSHOT_AT_OR_BEFORE);
+    }
+
+    public PreparedStatement selectSnapshotTimes() {
+        return prepared.get(SELECT_SNAPSHOT_TIMES);
+    }
+
+    public PreparedStatement reserveEmail() {
+        return prepared.get(RESERVE_EMAIL);
+    }
+
+    public PreparedStatement releaseEmail() {
+        return prepared.get(RELEASE_EMAIL);
+    }
+
+    /** Prepares every statement against {@code keyspace}, in parallel. */
+    public static Future<Statements> prepare(Vertx vertx, CqlSession session, String keyspace) {
+        List<Future<PreparedStatement>> futures = new ArrayList<>(ALL.size());
+        for (String text : ALL) {
+            CompletionStage<PreparedStatement> stage = session.prepareAsync(text.formatted(keyspace));
+            futures.add(Cql.future(vertx, stage));
+        }
+        return Future.all(futures).map(all -> {
+            Map<String, PreparedStatement> byText = new HashMap<>();
+            for (int i = 0; i < ALL.size(); i++) {
+                byText.put(ALL.get(i), all.resultAt(i));
+            }
+            return new Statements(byText);
+        });
+    }
+}

@@ -1,0 +1,118 @@
+package io.ordo.store;
+
+import com.datastax.oss.driver.api.core.ConsistencyLevel;
+import com.datastax.oss.driver.api.core.DefaultConsistencyLevel;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything the store needs to know, read once from the {@code store} section of the configuration.
+ *
+ * @param contactPoints     {@code host:port} of the CQL nodes
+ * @param replication       the keyspace's replication map, in CQL
+ * @param consistency       for reads and writes (LOCAL_QUORUM)
+ * @param serialConsistency for the conditional batch and serial reads (LOCAL_SERIAL)
+ * @param snapshotEvery     an aggregate is snapshotted each time its version crosses a multiple of this
+ * @param pageSize          rows per page when reading an event stream
+ * @param topics            Kafka topic by aggregate type, recorded in each outbox row
+ */
+public record StoreConfig(
+        List<InetSocketAddress> contactPoints,
+        String localDatacenter,
+        String keyspace,
+        Dialect dialect,
+        String replication,
+        ConsistencyLevel consistency,
+        ConsistencyLevel serialConsistency,
+        Duration requestTimeout,
+        int snapshotEvery,
+        int pageSize,
+        Duration outboxTtl,
+        Map<String, String> topics,
+        String username,
+        String password) {
+
+    public static final String DEFAULT_REPLICATION = "{'class': 'SimpleStrategy', 'replication_factor': 1}";
+    public static final Map<String, String> DEFAULT_TOPICS = Map.of("Order", "order-events", "Customer", "customer-events");
+
+    public StoreConfig {
+        Objects.requireNonNull(localDatacenter, "localDatacenter");
+        Objects.requireNonNull(dialect, "dialect");
+        contactPoints = List.copyOf(contactPoints);
+        topics = Map.copyOf(topics);
+        if (contactPoints.isEmpty()) {
+            throw new IllegalArgumentException("store.contactPoints must name at least one host:port");
+        }
+        if (keyspace == null || !keyspace.matches("[a-z][a-z0-9_]{0,47}")) {
+            throw new IllegalArgumentException("store.keyspace must be a lower-case CQL identifier, was " + keyspace);
+        }
+        if (snapshotEvery < 1) {
+            throw new IllegalArgumentException("store.snapshotEvery must be >= 1, was " + snapshotEvery);
+        }
+        if (pageSize < 1) {
+            throw new IllegalArgumentException("store.pageSize must be >= 1, was " + pageSize);
+        }
+    }
+
+    /** Reads the {@code store} section; every key is optional and defaults to the embedded node's. */
+    public static StoreConfig fromJson(JsonObject json) {
+        List<InetSocketAddress> points = new ArrayList<>();
+        JsonArray configured = json.getJsonArray("contactPoints", new JsonArray().add("127.0.0.1:9042"));
+        for (Object point : configured) {
+            points.add(hostAndPort(String.valueOf(point)));
+        }
+        JsonObject topics = json.getJsonObject("topics", new JsonObject());
+        Map<String, String> topicMap = new HashMap<>(DEFAULT_TOPICS);
+        topics.forEach(entry -> topicMap.put(entry.getKey(), String.valueOf(entry.getValue())));
+        return new StoreConfig(
+                points,
+                json.getString("localDatacenter", "datacenter1"),
+                json.getString("keyspace", "ordo"),
+                Dialect.valueOf(json.getString("dialect", "cassandra").toUpperCase()),
+                json.getString("replication", DEFAULT_REPLICATION),
+                DefaultConsistencyLevel.valueOf(json.getString("consistency", "LOCAL_QUORUM")),
+                DefaultConsistencyLevel.valueOf(json.getString("serialConsistency", "LOCAL_SERIAL")),
+                Duration.ofMillis(json.getLong("requestTimeoutMs", 10_000L)),
+                json.getInteger("snapshotEvery", 100),
+                json.getInteger("pageSize", 1_000),
+                Duration.ofSeconds(json.getLong("outboxTtlSeconds", 7L * 24 * 3600)),
+                topicMap,
+                json.getString("username"),
+                json.getString("password"));
+    }
+
+    public StoreConfig withKeyspace(String newKeyspace) {
+        return new StoreConfig(contactPoints, localDatacenter, newKeyspace, dialect, replication, consistency,
+                serialConsistency, requestTimeout, snapshotEvery, pageSize, outboxTtl, topics, username, password);
+    }
+
+    public StoreConfig withSnapshotEvery(int every) {
+        return new StoreConfig(contactPoints, localDatacenter, keyspace, dialect, replication, consistency,
+                serialConsistency, requestTimeout, every, pageSize, outboxTtl, topics, username, password);
+    }
+
+    /** The topic that an aggregate type's events go to. */
+    public String topicFor(String aggregateType) {
+        String topic = topics.get(aggregateType);
+        if (topic == null) {
+            throw new IllegalArgumentException("no topic configured for aggregate type " + aggregateType);
+        }
+        return topic;
+    }
+
+    private static InetSocketAddress hostAndPort(String value) {
+        int colon = value.lastIndexOf(':');
+        if (colon < 0) {
+            return InetSocketAddress.createUnresolved(value, 9042);
+        }
+        return InetSocketAddress.createUnresolved(value.substring(0, colon), Integer.parseInt(value.substring(colon + 1)));
+    }
+}
