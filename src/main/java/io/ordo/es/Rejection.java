@@ -20,6 +20,8 @@ public record Rejection(RejectionCode code, String message) {
         /** The command targets an aggregate that does not exist. */
         NOT_FOUND,
         /** The command is valid but the aggregate's current state forbids it. */
-        CONFLICT
+        CONFLICT,
+        /** The command is well-formed but refers to something that makes it meaningless (e.g. an unknown customer). */
+        UNPROCESSABLE
     }
 }

@@ -68,6 +68,14 @@ public final class Statements {
     static final String SELECT_SNAPSHOT_TIMES = """
             SELECT version, event_time FROM %s.snapshots WHERE aggregate_id = :aggregate_id""";
 
+    // processed_commands
+    static final String SELECT_PROCESSED_COMMAND = """
+            SELECT aggregate_id, command_type, request_hash, response FROM %s.processed_commands
+            WHERE idempotency_key = :idempotency_key""";
+    static final String INSERT_PROCESSED_COMMAND = """
+            INSERT INTO %s.processed_commands (idempotency_key, aggregate_id, command_type, request_hash, response, created_at)
+            VALUES (:idempotency_key, :aggregate_id, :command_type, :request_hash, :response, :created_at)""";
+
     // customer_emails
     static final String RESERVE_EMAIL = """
             INSERT INTO %s.customer_emails (email, customer_id, reserved_at)
@@ -79,7 +87,7 @@ public final class Statements {
             GUARD_NEW_AGGREGATE, GUARD_EXPECTED_VERSION, INSERT_EVENT, SELECT_EVENTS, SELECT_VERSION,
             UPDATE_AGGREGATE_SEQUENCE, INSERT_OUTBOX_MESSAGE, INSERT_OUTBOX_INDEX,
             DELETE_OUTBOX_MESSAGE, INSERT_SNAPSHOT, SELECT_SNAPSHOT_AT_OR_BEFORE, SELECT_SNAPSHOT_TIMES,
-            RESERVE_EMAIL, RELEASE_EMAIL);
+            SELECT_PROCESSED_COMMAND, INSERT_PROCESSED_COMMAND, RESERVE_EMAIL, RELEASE_EMAIL);
 
     private final Map<String, PreparedStatement> prepared;
 
@@ -133,6 +141,14 @@ public final class Statements {
 
     public PreparedStatement selectSnapshotTimes() {
         return prepared.get(SELECT_SNAPSHOT_TIMES);
+    }
+
+    public PreparedStatement selectProcessedCommand() {
+        return prepared.get(SELECT_PROCESSED_COMMAND);
+    }
+
+    public PreparedStatement insertProcessedCommand() {
+        return prepared.get(INSERT_PROCESSED_COMMAND);
     }
 
     public PreparedStatement reserveEmail() {

@@ -8,6 +8,10 @@ public enum OrderRejection implements RejectionCode {
     ORDER_NOT_FOUND(Rejection.Kind.NOT_FOUND),
     ORDER_ALREADY_EXISTS(Rejection.Kind.CONFLICT),
     ORDER_CUSTOMER_REQUIRED(Rejection.Kind.INVALID),
+    /** The customer does not exist (checked by the command side against the customer's stream). */
+    ORDER_CUSTOMER_UNKNOWN(Rejection.Kind.UNPROCESSABLE),
+    /** The customer is deactivated (checked by the command side). */
+    ORDER_CUSTOMER_INACTIVE(Rejection.Kind.UNPROCESSABLE),
     ORDER_ITEMS_REQUIRED(Rejection.Kind.INVALID),
     ORDER_TOO_MANY_ITEMS(Rejection.Kind.INVALID),
     ITEM_PRODUCT_REQUIRED(Rejection.Kind.INVALID),

@@ -1,0 +1,143 @@
+package io.ordo;
+
+import io.ordo.command.AggregateVerticle;
+import io.ordo.command.CommandReply;
+import io.ordo.command.CommandRequest;
+import io.ordo.command.LocalCodec;
+import io.ordo.config.OrdoConfig;
+import io.ordo.embedded.CassandraOptions;
+import io.ordo.embedded.EmbeddedCassandra;
+import io.ordo.es.Aggregate;
+import io.ordo.es.EventEnvelope;
+import io.ordo.http.HttpApi;
+import io.ordo.http.HttpVerticle;
+import io.ordo.store.AppendResult;
+import io.ordo.store.FaultInjector;
+import io.ordo.store.ProcessedCommands;
+import io.ordo.store.StoreRequest;
+import io.ordo.store.StoreVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Ordo inside a Vert.x instance: the store verticle, the aggregate verticles and (if enabled) the
+ * HTTP verticles, plus, in embedded mode, the child Cassandra. An application that embeds Ordo
+ * calls {@link #deploy}, mounts {@link #router()} in its own router if it serves HTTP itself, and
+ * calls {@link #undeploy()} to stop it.
+ */
+public final class Ordo {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Ordo.class);
+
+    private final Vertx vertx;
+    private final OrdoConfig config;
+    private final List<String> deployments;
+    private final EmbeddedCassandra cassandra;
+
+    private Ordo(Vertx vertx, OrdoConfig config, List<String> deployments, EmbeddedCassandra cassandra) {
+        this.vertx = vertx;
+        this.config = config;
+        this.deployments = deployments;
+        this.cassandra = cassandra;
+    }
+
+    /** Deploys Ordo as {@code config} (see {@link OrdoConfig}) describes. */
+    public static Future<Ordo> deploy(Vertx vertx, JsonObject config) {
+        return deploy(vertx, OrdoConfig.fromJson(config), FaultInjector.NONE);
+    }
+
+    public static Future<Ordo> deploy(Vertx vertx, OrdoConfig config, FaultInjector faults) {
+        registerCodecs(vertx.eventBus());
+        Future<EmbeddedCassandra> database = config.mode() == OrdoConfig.Mode.EMBEDDED
+                ? vertx.executeBlocking(() -> startCassandra(config)) // seconds of blocking start-up: a worker's job
+                : Future.succeededFuture(null);
+        return database.compose(cassandra -> {
+            List<String> deployments = new ArrayList<>();
+            Future<Void> chain = vertx.deployVerticle(new StoreVerticle(config.store(), faults)).map(id -> {
+                deployments.add(id);
+                return null;
+            });
+            for (int shard = 0; shard < config.aggregates().instances(); shard++) {
+                int owned = shard;
+                chain = chain.compose(v -> vertx.deployVerticle(new AggregateVerticle(owned, config)))
+                        .map(id -> {
+                            deployments.add(id);
+                            return null;
+                        });
+            }
+            if (config.http().enabled()) {
+                chain = chain.compose(v -> vertx.deployVerticle(() -> new HttpVerticle(config),
+                                new DeploymentOptions().setInstances(config.http().instances())))
+                        .map(id -> {
+                            deployments.add(id);
+                            return null;
+                        });
+            }
+            Ordo ordo = new Ordo(vertx, config, deployments, cassandra);
+            return chain.map(v -> ordo).recover(failure -> ordo.undeploy().transform(v -> Future.failedFuture(failure)));
+        });
+    }
+
+    /** Ordo's HTTP API as a router, for an application that mounts it under its own routes. */
+    public Router router() {
+        return HttpApi.router(vertx, config);
+    }
+
+    public OrdoConfig config() {
+        return config;
+    }
+
+    /** Undeploys Ordo's verticles (newest first) and stops the embedded Cassandra, if any. */
+    public Future<Void> undeploy() {
+        Future<Void> chain = Future.succeededFuture();
+        for (int i = deployments.size() - 1; i >= 0; i--) {
+            String id = deployments.get(i);
+            chain = chain.compose(v -> vertx.undeploy(id).otherwiseEmpty());
+        }
+        deployments.clear();
+        if (cassandra == null) {
+            return chain;
+        }
+        return chain.compose(v -> vertx.executeBlocking(() -> {
+            cassandra.stop();
+            return null;
+        }));
+    }
+
+    private static EmbeddedCassandra startCassandra(OrdoConfig config) throws IOException {
+        OrdoConfig.Embedded embedded = config.embedded();
+        EmbeddedCassandra cassandra = new EmbeddedCassandra(CassandraOptions.defaults(embedded.dataDir().resolve("cassandra"))
+                .withPorts(embedded.cassandraCqlPort(), embedded.cassandraStoragePort())
+                .withHeap(embedded.cassandraHeap()));
+        try {
+            cassandra.start();
+        } catch (IOException | UncheckedIOException e) {
+            LOG.error("The embedded Cassandra did not start: {}", e.getMessage());
+            throw e;
+        }
+        return cassandra;
+    }
+
+    /** Every message type that crosses Ordo's event bus, passed as objects within the JVM. */
+    static void registerCodecs(EventBus bus) {
+        LocalCodec.register(bus, CommandRequest.class, CommandReply.Accepted.class, CommandReply.Rejected.class,
+                CommandReply.VersionMismatch.class, CommandReply.Contended.class, CommandReply.Replayed.class,
+                CommandReply.KeyReused.class, CommandReply.Unavailable.class,
+                StoreRequest.Append.class, StoreRequest.Load.class, StoreRequest.Snapshot.class,
+                StoreRequest.Events.class, StoreRequest.FindCommand.class, StoreRequest.RecordCommand.class,
+                StoreRequest.ReserveEmail.class, StoreRequest.ReleaseEmail.class, StoreRequest.EventPage.class,
+                AppendResult.Appended.class, AppendResult.Conflict.class, Aggregate.class,
+                ProcessedCommands.ProcessedCommand.class, EventEnvelope.class);
+    }
+}

@@ -1,0 +1,83 @@
+package io.ordo;
+
+import io.ordo.config.OrdoConfig;
+import io.ordo.store.FaultInjector;
+import io.vertx.config.ConfigRetriever;
+import io.vertx.config.ConfigRetrieverOptions;
+import io.vertx.config.ConfigStoreOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The fat jar's entry point: {@code java -jar target/ordo.jar}. Reads the configuration, deploys
+ * Ordo (in embedded mode it first starts its own Cassandra) and stops everything on SIGTERM/Ctrl-C.
+ */
+public final class OrdoMain {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OrdoMain.class);
+
+    private OrdoMain() {
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        long started = System.nanoTime();
+        Vertx vertx = Vertx.vertx();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Future<Ordo> deployed = readConfig(vertx)
+                .compose(config -> Ordo.deploy(vertx, config, faultsFromSystemProperty()));
+        deployed.onSuccess(ordo -> {
+            LOG.info("Ordo is up in {} ms: http://{}:{}/ ({} mode)", (System.nanoTime() - started) / 1_000_000,
+                    ordo.config().http().host(), ordo.config().http().port(), ordo.config().mode().name().toLowerCase());
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                LOG.info("Stopping Ordo");
+                ordo.undeploy().eventually(vertx::close).onComplete(done -> stopped.countDown());
+                try {
+                    stopped.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "ordo-shutdown"));
+        }).onFailure(failure -> {
+            LOG.error("Ordo did not start: {}", failure.getMessage(), failure);
+            vertx.close().onComplete(done -> System.exit(1));
+        });
+    }
+
+    /** Defaults from the jar's conf/config.json, a conf/config.json beside it (or -Dordo.config), then ORDO_* variables. */
+    static Future<OrdoConfig> readConfig(Vertx vertx) {
+        ConfigRetrieverOptions options = new ConfigRetrieverOptions()
+                .setScanPeriod(0)
+                .addStore(new ConfigStoreOptions().setType("json").setConfig(defaults()));
+        Path override = Path.of(System.getProperty("ordo.config", "conf/config.json"));
+        if (Files.isRegularFile(override)) {
+            options.addStore(new ConfigStoreOptions().setType("file").setFormat("json")
+                    .setConfig(new JsonObject().put("path", override.toString())));
+        }
+        ConfigRetriever retriever = ConfigRetriever.create(vertx, options);
+        return retriever.getConfig()
+                .map(json -> OrdoConfig.fromJson(OrdoConfig.withEnvironment(json, System.getenv())))
+                .eventually(retriever::close);
+    }
+
+    private static JsonObject defaults() {
+        try (var in = OrdoMain.class.getResourceAsStream("/conf/config.json")) {
+            return in == null ? new JsonObject() : new JsonObject(new String(in.readAllBytes()));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** {@code -Dordo.fault.haltAt=AFTER_OUTBOX|AFTER_COMMIT}: for crash tests only. */
+    private static FaultInjector faultsFromSystemProperty() {
+        String point = System.getProperty("ordo.fault.haltAt");
+        return point == null ? FaultInjector.NONE : FaultInjector.haltAt(FaultInjector.Point.valueOf(point));
+    }
+}

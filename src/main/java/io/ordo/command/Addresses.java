@@ -1,0 +1,21 @@
+package io.ordo.command;
+
+/** Every event-bus address Ordo uses. */
+public final class Addresses {
+
+    private Addresses() {
+    }
+
+    /** The store verticle: every read and write of the database. */
+    public static final String STORE = "ordo.store";
+
+    /** Commands for the aggregates of {@code type} owned by aggregate verticle {@code shard}. */
+    public static String commands(String aggregateType, int shard) {
+        return "ordo.cmd." + aggregateType + "." + shard;
+    }
+
+    /** Committed events of {@code type}, published as they happen (local to this instance). */
+    public static String live(String aggregateType) {
+        return "ordo.live." + aggregateType;
+    }
+}

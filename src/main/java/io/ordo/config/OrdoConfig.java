@@ -1,0 +1,127 @@
+package io.ordo.config;
+
+import io.ordo.store.StoreConfig;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Ordo's configuration, read once into typed records. Sources, later ones winning: the embedded
+ * defaults in {@code conf/config.json}, a {@code conf/config.json} in the working directory (or the
+ * file named by {@code -Dordo.config}), then the environment variables of {@link #ENVIRONMENT}.
+ */
+public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates aggregates, StoreConfig store) {
+
+    public enum Mode {
+        /** Ordo starts its own Cassandra (and, later, Kafka) as child processes. */
+        EMBEDDED,
+        /** Ordo connects to the clusters named in {@code store} (and {@code kafka}). */
+        EXTERNAL
+    }
+
+    public record Embedded(Path dataDir, int cassandraCqlPort, int cassandraStoragePort, String cassandraHeap) {
+    }
+
+    /**
+     * @param bodyLimitBytes   larger request bodies get 413
+     * @param wsMaxQueuedBytes a WebSocket client that lets this much pile up is disconnected
+     */
+    public record Http(boolean enabled, String host, int port, int instances, long bodyLimitBytes, int wsMaxQueuedBytes) {
+    }
+
+    /**
+     * @param instances   aggregate verticles; an aggregate belongs to {@code hash(id) % instances}
+     * @param cacheSize   loaded aggregates kept per verticle (LRU)
+     * @param maxRetries  re-decisions after a concurrency conflict before giving up with 409
+     * @param groupCommit commit the commands queued for one aggregate in one conditional batch
+     * @param maxBatch    most commands in one group commit
+     */
+    public record Aggregates(int instances, int cacheSize, int maxRetries, boolean groupCommit, int maxBatch) {
+    }
+
+    /** Environment variables and the configuration keys they override. */
+    public static final Map<String, String> ENVIRONMENT = Map.ofEntries(
+            Map.entry("ORDO_MODE", "mode"),
+            Map.entry("ORDO_DATA_DIR", "embedded.dataDir"),
+            Map.entry("ORDO_CASSANDRA_PORT", "embedded.cassandraCqlPort"),
+            Map.entry("ORDO_HTTP_HOST", "http.host"),
+            Map.entry("ORDO_HTTP_PORT", "http.port"),
+            Map.entry("ORDO_HTTP_BODY_LIMIT", "http.bodyLimitBytes"),
+            Map.entry("ORDO_AGGREGATE_INSTANCES", "aggregates.instances"),
+            Map.entry("ORDO_GROUP_COMMIT", "aggregates.groupCommit"),
+            Map.entry("ORDO_STORE_CONTACT_POINTS", "store.contactPoints"),
+            Map.entry("ORDO_STORE_LOCAL_DC", "store.localDatacenter"),
+            Map.entry("ORDO_STORE_KEYSPACE", "store.keyspace"),
+            Map.entry("ORDO_STORE_DIALECT", "store.dialect"),
+            Map.entry("ORDO_STORE_REPLICATION", "store.replication"),
+            Map.entry("ORDO_STORE_USERNAME", "store.username"),
+            Map.entry("ORDO_STORE_PASSWORD", "store.password"));
+
+    public static OrdoConfig fromJson(JsonObject json) {
+        JsonObject embedded = json.getJsonObject("embedded", new JsonObject());
+        JsonObject http = json.getJsonObject("http", new JsonObject());
+        JsonObject aggregates = json.getJsonObject("aggregates", new JsonObject());
+        Mode mode = Mode.valueOf(json.getString("mode", "embedded").toUpperCase());
+        return new OrdoConfig(
+                mode,
+                new Embedded(Path.of(embedded.getString("dataDir", "data")),
+                        embedded.getInteger("cassandraCqlPort", 9042),
+                        embedded.getInteger("cassandraStoragePort", 7000),
+                        embedded.getString("cassandraHeap", "512m")),
+                new Http(http.getBoolean("enabled", true), http.getString("host", "0.0.0.0"),
+                        http.getInteger("port", 8080), http.getInteger("instances", 2),
+                        http.getLong("bodyLimitBytes", 65_536L), http.getInteger("wsMaxQueuedBytes", 1 << 20)),
+                new Aggregates(positive(aggregates.getInteger("instances", 4), "aggregates.instances"),
+                        positive(aggregates.getInteger("cacheSize", 10_000), "aggregates.cacheSize"),
+                        aggregates.getInteger("maxRetries", 5), aggregates.getBoolean("groupCommit", true),
+                        positive(aggregates.getInteger("maxBatch", 64), "aggregates.maxBatch")),
+                StoreConfig.fromJson(json.getJsonObject("store", new JsonObject())));
+    }
+
+    /** Applies the environment overrides of {@link #ENVIRONMENT} to a configuration document. */
+    public static JsonObject withEnvironment(JsonObject json, Map<String, String> environment) {
+        JsonObject merged = json.copy();
+        ENVIRONMENT.forEach((variable, key) -> {
+            String value = environment.get(variable);
+            if (value == null || value.isBlank()) {
+                return;
+            }
+            String[] path = key.split("\\.");
+            JsonObject section = merged;
+            for (int i = 0; i < path.length - 1; i++) {
+                if (!(section.getValue(path[i]) instanceof JsonObject)) {
+                    section.put(path[i], new JsonObject());
+                }
+                section = section.getJsonObject(path[i]);
+            }
+            section.put(path[path.length - 1], typed(key, value));
+        });
+        return merged;
+    }
+
+    private static Object typed(String key, String value) {
+        if (key.equals("store.contactPoints")) {
+            JsonArray points = new JsonArray();
+            for (String point : value.split(",")) {
+                points.add(point.strip());
+            }
+            return points;
+        }
+        if (value.matches("-?\\d+")) {
+            return Long.parseLong(value);
+        }
+        if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false")) {
+            return Boolean.parseBoolean(value);
+        }
+        return value;
+    }
+
+    private static int positive(int value, String key) {
+        if (value < 1) {
+            throw new IllegalArgumentException(key + " must be >= 1, was " + value);
+        }
+        return value;
+    }
+}

@@ -1,0 +1,37 @@
+package io.ordo.http;
+
+import io.ordo.config.OrdoConfig;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Serves {@link HttpApi} on the configured port; deployed once per event loop that should serve. */
+public final class HttpVerticle extends VerticleBase {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HttpVerticle.class);
+
+    private final OrdoConfig config;
+    private HttpServer server;
+
+    public HttpVerticle(OrdoConfig config) {
+        this.config = config;
+    }
+
+    @Override
+    public Future<?> start() {
+        server = vertx.createHttpServer(new HttpServerOptions()
+                .setHost(config.http().host())
+                .setPort(config.http().port())
+                .setCompressionSupported(true));
+        return server.requestHandler(HttpApi.router(vertx, config)).listen()
+                .onSuccess(s -> LOG.debug("HTTP listening on {}:{}", config.http().host(), s.actualPort()));
+    }
+
+    @Override
+    public Future<?> stop() {
+        return server == null ? Future.succeededFuture() : server.close();
+    }
+}

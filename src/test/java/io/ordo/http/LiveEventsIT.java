@@ -1,0 +1,104 @@
+package io.ordo.http;
+
+import io.ordo.testing.Http;
+import io.ordo.testing.OrdoFixture;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static io.ordo.testing.StoreFixture.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** WebSocket feeds: live events in order, and a resume from a version with no gap and no duplicate. */
+class LiveEventsIT {
+
+    private static OrdoFixture ordo;
+    private static Http http;
+    private static WebSocketClient sockets;
+
+    @BeforeAll
+    static void start() {
+        ordo = OrdoFixture.start(LiveEventsIT.class);
+        http = new Http(ordo.client);
+        sockets = ordo.vertx.createWebSocketClient();
+    }
+
+    @AfterAll
+    static void stop() {
+        await(sockets.close());
+        ordo.close();
+    }
+
+    private static List<JsonObject> listen(String uri) {
+        List<JsonObject> frames = new CopyOnWriteArrayList<>();
+        WebSocket socket = await(sockets.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(ordo.port).setURI(uri)));
+        socket.textMessageHandler(text -> frames.add(new JsonObject(text)));
+        return frames;
+    }
+
+    private static void awaitSize(List<?> frames, int size) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (frames.size() < size && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(size, frames.size(), "frames: " + frames);
+    }
+
+    private static String newOrder() {
+        String customer = http.customer("ws-" + UUID.randomUUID() + "@example.com");
+        return http.post("/orders", new JsonObject().put("customerId", customer).put("items", new JsonArray()
+                .add(new JsonObject().put("productId", UUID.randomUUID().toString()).put("quantity", 1))))
+                .bodyAsJsonObject().getString("orderId");
+    }
+
+    @Test
+    void aClientSeesEveryEventOfALifecycleInOrder() throws InterruptedException {
+        List<JsonObject> all = listen("/ws/orders");
+        String id = newOrder();
+        List<JsonObject> one = listen("/ws/orders/" + id);
+
+        http.post("/orders/" + id + "/confirm", null);
+        http.post("/orders/" + id + "/ship", new JsonObject().put("trackingNumber", "T").put("carrier", "C"));
+        http.post("/orders/" + id + "/deliver", null);
+
+        awaitSize(one, 3);
+        assertEquals(List.of("OrderConfirmed", "OrderShipped", "OrderDelivered"),
+                one.stream().map(frame -> frame.getString("eventType")).toList());
+        assertEquals(List.of(2L, 3L, 4L), one.stream().map(frame -> frame.getLong("sequenceNumber")).toList());
+        long seenOnAll = all.stream().filter(frame -> id.equals(frame.getString("aggregateId"))).count();
+        assertTrue(seenOnAll >= 4, "the all-orders feed carries this order's events too: " + seenOnAll);
+    }
+
+    @Test
+    void aClientResumingFromAVersionGetsTheMissedEventsThenLiveOnesWithoutGapOrDuplicate() throws InterruptedException {
+        String id = newOrder();
+        for (int i = 0; i < 5; i++) {
+            http.put("/orders/" + id + "/items", new JsonObject().put("items", new JsonArray()
+                    .add(new JsonObject().put("productId", UUID.randomUUID().toString()).put("quantity", i + 1))));
+        }
+        List<JsonObject> frames = listen("/ws/orders/" + id + "?fromVersion=2");
+        // Live commands race the catch-up on purpose.
+        http.post("/orders/" + id + "/confirm", null);
+        http.post("/orders/" + id + "/cancel", new JsonObject().put("reason", "test"));
+
+        awaitSize(frames, 7);
+        assertEquals(List.of(2L, 3L, 4L, 5L, 6L, 7L, 8L), frames.stream().map(frame -> frame.getLong("sequenceNumber")).toList());
+        assertEquals("OrderCancelled", frames.get(6).getString("eventType"));
+    }
+
+    @Test
+    void aBadFromVersionIsRefusedBeforeTheUpgrade() {
+        assertEquals(400, http.get("/ws/orders/" + UUID.randomUUID() + "?fromVersion=zero").statusCode());
+    }
+}
