@@ -14,8 +14,10 @@ import io.ordo.http.HttpVerticle;
 import io.ordo.store.AppendResult;
 import io.ordo.store.FaultInjector;
 import io.ordo.store.ProcessedCommands;
+import io.ordo.store.Store;
 import io.ordo.store.StoreRequest;
 import io.ordo.store.StoreVerticle;
+import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -29,6 +31,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Ordo inside a Vert.x instance: the store verticle, the aggregate verticles and (if enabled) the
@@ -42,13 +45,14 @@ public final class Ordo {
 
     private final Vertx vertx;
     private final OrdoConfig config;
-    private final List<String> deployments;
+    private final Store store;
     private final EmbeddedCassandra cassandra;
+    private final List<String> deployments = new ArrayList<>();
 
-    private Ordo(Vertx vertx, OrdoConfig config, List<String> deployments, EmbeddedCassandra cassandra) {
+    private Ordo(Vertx vertx, OrdoConfig config, Store store, EmbeddedCassandra cassandra) {
         this.vertx = vertx;
         this.config = config;
-        this.deployments = deployments;
+        this.store = store;
         this.cassandra = cassandra;
     }
 
@@ -62,30 +66,31 @@ public final class Ordo {
         Future<EmbeddedCassandra> database = config.mode() == OrdoConfig.Mode.EMBEDDED
                 ? vertx.executeBlocking(() -> startCassandra(config)) // seconds of blocking start-up: a worker's job
                 : Future.succeededFuture(null);
-        return database.compose(cassandra -> {
-            List<String> deployments = new ArrayList<>();
-            Future<Void> chain = vertx.deployVerticle(new StoreVerticle(config.store(), faults)).map(id -> {
-                deployments.add(id);
-                return null;
-            });
-            for (int shard = 0; shard < config.aggregates().instances(); shard++) {
-                int owned = shard;
-                chain = chain.compose(v -> vertx.deployVerticle(new AggregateVerticle(owned, config)))
-                        .map(id -> {
-                            deployments.add(id);
-                            return null;
-                        });
-            }
-            if (config.http().enabled()) {
-                chain = chain.compose(v -> vertx.deployVerticle(() -> new HttpVerticle(config),
-                                new DeploymentOptions().setInstances(config.http().instances())))
-                        .map(id -> {
-                            deployments.add(id);
-                            return null;
-                        });
-            }
-            Ordo ordo = new Ordo(vertx, config, deployments, cassandra);
-            return chain.map(v -> ordo).recover(failure -> ordo.undeploy().transform(v -> Future.failedFuture(failure)));
+        return database.compose(cassandra -> Store.open(vertx, config.store(), faults)
+                .recover(failure -> stopCassandra(vertx, cassandra).transform(v -> Future.failedFuture(failure)))
+                .compose(store -> {
+                    Ordo ordo = new Ordo(vertx, config, store, cassandra);
+                    return ordo.deployVerticles().map(ordo)
+                            .recover(failure -> ordo.undeploy().transform(v -> Future.failedFuture(failure)));
+                }));
+    }
+
+    private Future<Void> deployVerticles() {
+        Future<Void> chain = deploy(() -> new StoreVerticle(store), config.storeInstances());
+        for (int shard = 0; shard < config.aggregates().instances(); shard++) {
+            int owned = shard;
+            chain = chain.compose(v -> deploy(() -> new AggregateVerticle(owned, config), 1));
+        }
+        if (config.http().enabled()) {
+            chain = chain.compose(v -> deploy(() -> new HttpVerticle(config), config.http().instances()));
+        }
+        return chain;
+    }
+
+    private Future<Void> deploy(Supplier<Deployable> verticle, int instances) {
+        return vertx.deployVerticle(verticle, new DeploymentOptions().setInstances(instances)).map(id -> {
+            deployments.add(id);
+            return null;
         });
     }
 
@@ -98,7 +103,7 @@ public final class Ordo {
         return config;
     }
 
-    /** Undeploys Ordo's verticles (newest first) and stops the embedded Cassandra, if any. */
+    /** Undeploys Ordo's verticles (newest first), closes the session and stops the embedded Cassandra, if any. */
     public Future<Void> undeploy() {
         Future<Void> chain = Future.succeededFuture();
         for (int i = deployments.size() - 1; i >= 0; i--) {
@@ -106,13 +111,14 @@ public final class Ordo {
             chain = chain.compose(v -> vertx.undeploy(id).otherwiseEmpty());
         }
         deployments.clear();
-        if (cassandra == null) {
-            return chain;
-        }
-        return chain.compose(v -> vertx.executeBlocking(() -> {
+        return chain.compose(v -> store.close().otherwiseEmpty()).compose(v -> stopCassandra(vertx, cassandra));
+    }
+
+    private static Future<Void> stopCassandra(Vertx vertx, EmbeddedCassandra cassandra) {
+        return cassandra == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
             cassandra.stop();
             return null;
-        }));
+        });
     }
 
     private static EmbeddedCassandra startCassandra(OrdoConfig config) throws IOException {

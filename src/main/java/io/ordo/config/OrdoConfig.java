@@ -12,7 +12,8 @@ import java.util.Map;
  * defaults in {@code conf/config.json}, a {@code conf/config.json} in the working directory (or the
  * file named by {@code -Dordo.config}), then the environment variables of {@link #ENVIRONMENT}.
  */
-public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates aggregates, StoreConfig store) {
+public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates aggregates, StoreConfig store,
+                         int storeInstances) {
 
     public enum Mode {
         /** Ordo starts its own Cassandra (and, later, Kafka) as child processes. */
@@ -77,7 +78,8 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
                         positive(aggregates.getInteger("cacheSize", 10_000), "aggregates.cacheSize"),
                         aggregates.getInteger("maxRetries", 5), aggregates.getBoolean("groupCommit", true),
                         positive(aggregates.getInteger("maxBatch", 64), "aggregates.maxBatch")),
-                StoreConfig.fromJson(json.getJsonObject("store", new JsonObject())));
+                StoreConfig.fromJson(json.getJsonObject("store", new JsonObject())),
+                positive(json.getJsonObject("store", new JsonObject()).getInteger("instances", 2), "store.instances"));
     }
 
     /** Applies the environment overrides of {@link #ENVIRONMENT} to a configuration document. */

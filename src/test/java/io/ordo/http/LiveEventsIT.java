@@ -4,6 +4,7 @@ import io.ordo.testing.Http;
 import io.ordo.testing.OrdoFixture;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -29,9 +30,11 @@ class LiveEventsIT {
 
     @BeforeAll
     static void start() {
-        ordo = OrdoFixture.start(LiveEventsIT.class);
+        // A small per-client limit, so that the slow-consumer test fills it quickly.
+        ordo = OrdoFixture.start(LiveEventsIT.class,
+                new JsonObject().put("http", new JsonObject().put("wsMaxQueuedBytes", 16_384)));
         http = new Http(ordo.client);
-        sockets = ordo.vertx.createWebSocketClient();
+        sockets = ordo.vertx.createWebSocketClient(new WebSocketClientOptions().setReceiveBufferSize(4_096));
     }
 
     @AfterAll
@@ -95,6 +98,33 @@ class LiveEventsIT {
         awaitSize(frames, 7);
         assertEquals(List.of(2L, 3L, 4L, 5L, 6L, 7L, 8L), frames.stream().map(frame -> frame.getLong("sequenceNumber")).toList());
         assertEquals("OrderCancelled", frames.get(6).getString("eventType"));
+    }
+
+    @Test
+    void aClientThatDoesNotReadIsDisconnectedAndTheServerGoesOn() throws InterruptedException {
+        String id = newOrder();
+        WebSocket socket = await(sockets.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(ordo.port)
+                .setURI("/ws/orders/" + id)));
+        short[] closedWith = {0};
+        socket.closeHandler(v -> closedWith[0] = socket.closeStatusCode() == null ? -1 : socket.closeStatusCode());
+        socket.pause(); // reads nothing: frames pile up on the server until the limit
+        JsonArray hundredLines = new JsonArray(); // about 7 KB per event
+        for (int i = 0; i < 100; i++) {
+            hundredLines.add(new JsonObject().put("productId", UUID.randomUUID().toString()).put("quantity", i + 1));
+        }
+        JsonObject bigUpdate = new JsonObject().put("items", hundredLines).put("reason", "r".repeat(400));
+        // More than the kernel's socket buffers (4 MiB here) and the 16 KiB limit can hold.
+        int commands = 1_500;
+        for (int i = 0; i < commands; i++) {
+            assertEquals(200, http.put("/orders/" + id + "/items", bigUpdate).statusCode());
+        }
+        socket.resume(); // read what made it through, then the close frame
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (closedWith[0] == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(LiveEvents.SLOW_CONSUMER, closedWith[0], "closed as a slow consumer after " + commands + " commands");
+        assertEquals(200, http.post("/orders/" + id + "/confirm", null).statusCode(), "the server goes on");
     }
 
     @Test

@@ -1,0 +1,76 @@
+package io.ordo.store;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import io.ordo.domain.DomainEvents;
+import io.ordo.domain.customer.CustomerDecider;
+import io.ordo.domain.order.OrderDecider;
+import io.ordo.es.Decider;
+import io.ordo.es.DomainEvent;
+import io.ordo.es.EventSerializer;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+import java.util.Map;
+
+/**
+ * The database as Ordo uses it: one driver session (the schema applied, every statement prepared)
+ * and the stores built on it. Thread-safe and shared by all store verticles; every future it returns
+ * completes on the caller's context.
+ */
+public final class Store {
+
+    private final CqlSession session;
+    private final EventStore events;
+    private final Map<String, AggregateRepository<?, ?, ?>> repositories;
+    private final ProcessedCommands processedCommands;
+    private final EmailReservations emails;
+
+    private Store(Vertx vertx, CqlSession session, Statements statements, StoreConfig config, FaultInjector faults) {
+        this.session = session;
+        this.events = new EventStore(vertx, session, statements, config, new EventSerializer(DomainEvents.registry()), faults);
+        this.repositories = Map.of(
+                OrderDecider.AGGREGATE_TYPE, repository(vertx, statements, new OrderDecider()),
+                CustomerDecider.AGGREGATE_TYPE, repository(vertx, statements, new CustomerDecider()));
+        this.processedCommands = new ProcessedCommands(vertx, session, statements);
+        this.emails = new EmailReservations(vertx, session, statements);
+    }
+
+    /** Connects, applies the schema and prepares the statements. */
+    public static Future<Store> open(Vertx vertx, StoreConfig config, FaultInjector faults) {
+        return CqlSessions.open(vertx, config).compose(session -> new SchemaApplier(vertx, session, config).apply()
+                .compose(v -> Statements.prepare(vertx, session, config.keyspace()))
+                .map(statements -> new Store(vertx, session, statements, config, faults))
+                .recover(failure -> Future.fromCompletionStage(session.closeAsync())
+                        .transform(closed -> Future.failedFuture(failure))));
+    }
+
+    private <S, C, E extends DomainEvent> AggregateRepository<S, C, E> repository(Vertx vertx, Statements statements,
+                                                                                 Decider<S, C, E> decider) {
+        return new AggregateRepository<>(vertx, session, statements, events, decider);
+    }
+
+    public EventStore events() {
+        return events;
+    }
+
+    /** The repository of {@code aggregateType}; an unknown type is bad input. */
+    public AggregateRepository<?, ?, ?> repository(String aggregateType) {
+        AggregateRepository<?, ?, ?> repository = repositories.get(aggregateType);
+        if (repository == null) {
+            throw new IllegalArgumentException("unknown aggregate type " + aggregateType);
+        }
+        return repository;
+    }
+
+    public ProcessedCommands processedCommands() {
+        return processedCommands;
+    }
+
+    public EmailReservations emails() {
+        return emails;
+    }
+
+    public Future<Void> close() {
+        return Future.fromCompletionStage(session.closeAsync()).mapEmpty();
+    }
+}
