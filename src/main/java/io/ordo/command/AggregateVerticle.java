@@ -30,9 +30,12 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -106,8 +109,16 @@ public final class AggregateVerticle extends VerticleBase {
         pipeline.busy = true;
         int size = config.groupCommit() ? config.maxBatch() : 1;
         List<Message<CommandRequest>> batch = new ArrayList<>(Math.min(size, pipeline.queue.size()));
-        while (batch.size() < size && !pipeline.queue.isEmpty()) {
-            batch.add(pipeline.queue.poll());
+        Set<String> keys = new HashSet<>();
+        Iterator<Message<CommandRequest>> queued = pipeline.queue.iterator();
+        while (batch.size() < size && queued.hasNext()) {
+            Message<CommandRequest> next = queued.next();
+            String idempotencyKey = next.body().idempotencyKey();
+            if (idempotencyKey != null && !keys.add(idempotencyKey)) {
+                continue; // a retry racing its original: it waits for the next batch, then replays the recorded answer
+            }
+            queued.remove();
+            batch.add(next);
         }
         CommandRequest first = batch.get(0).body();
         process(first.aggregateType(), first.aggregateId(), batch, 0)

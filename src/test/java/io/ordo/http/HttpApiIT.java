@@ -2,6 +2,7 @@ package io.ordo.http;
 
 import io.ordo.testing.Http;
 import io.ordo.testing.OrdoFixture;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
@@ -12,11 +13,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
+import static io.ordo.testing.StoreFixture.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -184,6 +188,25 @@ class HttpApiIT {
 
         assertProblem(http.send(HttpMethod.POST, "/orders", items(9).put("customerId", customer).encode(),
                 Map.of("Idempotency-Key", key)), 422, "IDEMPOTENCY_KEY_REUSED");
+    }
+
+    @Test
+    void concurrentRetriesWithOneKeyMakeOneChange() {
+        String id = order(http.customer("retry-" + UUID.randomUUID() + "@example.com"));
+        String key = UUID.randomUUID().toString();
+        JsonObject body = items(4).put("reason", "retried");
+        // Other commands keep the order busy, so that the retries queue up and meet in one batch.
+        List<Future<HttpResponse<Buffer>>> all = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            all.add(i % 5 == 4
+                    ? ordo.client.put("/orders/" + id + "/items").putHeader("Idempotency-Key", key).sendJsonObject(body)
+                    : ordo.client.put("/orders/" + id + "/items").sendJsonObject(items(i + 1)));
+        }
+        for (Future<HttpResponse<Buffer>> response : all) {
+            assertEquals(200, await(response).statusCode());
+        }
+        assertEquals(1 + 32 + 1, http.get("/orders/" + id).bodyAsJsonObject().getLong("version"),
+                "32 other changes and one for the eight retries");
     }
 
     @Test
