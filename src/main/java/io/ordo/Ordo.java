@@ -46,13 +46,15 @@ public final class Ordo {
     private final Vertx vertx;
     private final OrdoConfig config;
     private final Store store;
+    private final HttpApi.Contract contract;
     private final EmbeddedCassandra cassandra;
     private final List<String> deployments = new ArrayList<>();
 
-    private Ordo(Vertx vertx, OrdoConfig config, Store store, EmbeddedCassandra cassandra) {
+    private Ordo(Vertx vertx, OrdoConfig config, Store store, HttpApi.Contract contract, EmbeddedCassandra cassandra) {
         this.vertx = vertx;
         this.config = config;
         this.store = store;
+        this.contract = contract;
         this.cassandra = cassandra;
     }
 
@@ -66,13 +68,12 @@ public final class Ordo {
         Future<EmbeddedCassandra> database = config.mode() == OrdoConfig.Mode.EMBEDDED
                 ? vertx.executeBlocking(() -> startCassandra(config)) // seconds of blocking start-up: a worker's job
                 : Future.succeededFuture(null);
-        return database.compose(cassandra -> Store.open(vertx, config.store(), faults)
+        return database.compose(cassandra -> HttpApi.contract(vertx)
+                .compose(contract -> Store.open(vertx, config.store(), faults)
+                        .map(store -> new Ordo(vertx, config, store, contract, cassandra)))
                 .recover(failure -> stopCassandra(vertx, cassandra).transform(v -> Future.failedFuture(failure)))
-                .compose(store -> {
-                    Ordo ordo = new Ordo(vertx, config, store, cassandra);
-                    return ordo.deployVerticles().map(ordo)
-                            .recover(failure -> ordo.undeploy().transform(v -> Future.failedFuture(failure)));
-                }));
+                .compose(ordo -> ordo.deployVerticles().map(ordo)
+                        .recover(failure -> ordo.undeploy().transform(v -> Future.failedFuture(failure)))));
     }
 
     private Future<Void> deployVerticles() {
@@ -82,7 +83,7 @@ public final class Ordo {
             chain = chain.compose(v -> deploy(() -> new AggregateVerticle(owned, config), 1));
         }
         if (config.http().enabled()) {
-            chain = chain.compose(v -> deploy(() -> new HttpVerticle(config), config.http().instances()));
+            chain = chain.compose(v -> deploy(() -> new HttpVerticle(config, contract), config.http().instances()));
         }
         return chain;
     }
@@ -96,7 +97,7 @@ public final class Ordo {
 
     /** Ordo's HTTP API as a router, for an application that mounts it under its own routes. */
     public Router router() {
-        return HttpApi.router(vertx, config);
+        return HttpApi.router(vertx, config, contract);
     }
 
     public OrdoConfig config() {

@@ -32,9 +32,6 @@ import io.vertx.ext.web.handler.BodyHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -61,25 +58,39 @@ public final class HttpApi {
 
     private final Vertx vertx;
     private final OrdoConfig config;
+    private final OpenApiValidation validation;
     private final EnvelopeCodec codec = new EnvelopeCodec(new EventSerializer(DomainEvents.registry()));
-    private final String openApi;
 
-    private HttpApi(Vertx vertx, OrdoConfig config) {
+    private HttpApi(Vertx vertx, OrdoConfig config, OpenApiValidation validation) {
         this.vertx = vertx;
         this.config = config;
-        this.openApi = readOpenApi();
+        this.validation = validation;
+    }
+
+    /** Loads the OpenAPI document that validates requests: once per Ordo, before any router is built. */
+    public static Future<Contract> contract(Vertx vertx) {
+        return OpenApiValidation.load(vertx).map(Contract::new);
+    }
+
+    /** The loaded OpenAPI document, opaque outside this package. */
+    public static final class Contract {
+        private final OpenApiValidation validation;
+
+        private Contract(OpenApiValidation validation) {
+            this.validation = validation;
+        }
     }
 
     /** A router with every route of the API; mount it where you like with {@code subRouter}. */
-    public static Router router(Vertx vertx, OrdoConfig config) {
-        return new HttpApi(vertx, config).build();
+    public static Router router(Vertx vertx, OrdoConfig config, Contract contract) {
+        return new HttpApi(vertx, config, contract.validation).build();
     }
 
     private Router build() {
         Router router = Router.router(vertx);
         router.route().handler(this::correlate);
         router.get("/openapi.yaml").handler(ctx -> ctx.response()
-                .putHeader("Content-Type", "application/yaml").end(openApi));
+                .putHeader("Content-Type", "application/yaml").end(validation.document()));
 
         LiveEvents live = new LiveEvents(vertx, codec, config.http().wsMaxQueuedBytes());
         router.get("/ws/orders").handler(ctx -> live.all(ctx));
@@ -89,6 +100,7 @@ public final class HttpApi {
         // path into a 405 instead of a 404.
         router.route().handler(this::requireJson);
         router.route().handler(BodyHandler.create(false).setBodyLimit(config.http().bodyLimitBytes()));
+        router.route().handler(validation);
 
         String customer = CustomerDecider.AGGREGATE_TYPE;
         router.post("/customers").handler(ctx -> {
@@ -184,7 +196,11 @@ public final class HttpApi {
     }
 
     private static UUID pathId(RoutingContext ctx) {
-        return RequestReader.parseUuid(ctx.pathParam("id"), "id");
+        try {
+            return RequestReader.parseUuid(ctx.pathParam("id"), "id");
+        } catch (Problem.BadRequest notAUuid) {
+            throw new Problem.BadRequest("INVALID_PARAMETER", "the id in the path must be a UUID");
+        }
     }
 
     private static UUID header(String value, String name) {
@@ -349,7 +365,10 @@ public final class HttpApi {
         Long fromParam = longParam(ctx, "from", 1);
         long from = fromParam == null ? 1 : fromParam;
         Long limitParam = longParam(ctx, "limit", 1);
-        int limit = limitParam == null ? 100 : (int) Math.min(limitParam, MAX_PAGE);
+        if (limitParam != null && limitParam > MAX_PAGE) {
+            throw new Problem.BadRequest("INVALID_PARAMETER", "'limit' is at most " + MAX_PAGE);
+        }
+        int limit = limitParam == null ? 100 : limitParam.intValue();
         String type = OrderDecider.AGGREGATE_TYPE;
         store(new StoreRequest.Events(id, from, limit), page -> (StoreRequest.EventPage) page)
                 .onSuccess(page -> {
@@ -423,18 +442,6 @@ public final class HttpApi {
         } else {
             LOG.error("Unhandled failure on {} {}", ctx.request().method(), ctx.request().path(), failure);
             Problem.of(500, "INTERNAL_ERROR", "Internal error", "an unexpected error occurred").send(ctx);
-        }
-    }
-
-    /** Read once when the router is built (a few KB from the jar). */
-    private static String readOpenApi() {
-        try (InputStream in = HttpApi.class.getResourceAsStream("/openapi.yaml")) {
-            if (in == null) {
-                throw new IllegalStateException("openapi.yaml is not on the classpath");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

@@ -14,10 +14,12 @@ public final class HttpVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(HttpVerticle.class);
 
     private final OrdoConfig config;
+    private final HttpApi.Contract contract;
     private HttpServer server;
 
-    public HttpVerticle(OrdoConfig config) {
+    public HttpVerticle(OrdoConfig config, HttpApi.Contract contract) {
         this.config = config;
+        this.contract = contract;
     }
 
     @Override
@@ -26,7 +28,7 @@ public final class HttpVerticle extends VerticleBase {
                 .setHost(config.http().host())
                 .setPort(config.http().port())
                 .setCompressionSupported(true));
-        return server.requestHandler(HttpApi.router(vertx, config)).listen()
+        return server.requestHandler(HttpApi.router(vertx, config, contract)).listen()
                 .onSuccess(s -> LOG.debug("HTTP listening on {}:{}", config.http().host(), s.actualPort()));
     }
 

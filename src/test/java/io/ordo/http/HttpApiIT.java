@@ -267,6 +267,21 @@ class HttpApiIT {
     }
 
     @Test
+    void requestsAreValidatedAgainstTheOpenApiDocument() {
+        String customer = http.customer("contract-" + UUID.randomUUID() + "@example.com");
+        JsonObject wrongType = new JsonObject().put("customerId", customer).put("items", new JsonArray()
+                .add(new JsonObject().put("productId", UUID.randomUUID().toString()).put("quantity", "2")));
+        HttpResponse<Buffer> invalid = http.post("/orders", wrongType);
+        assertProblem(invalid, 400, "INVALID_FIELD");
+        assertTrue(invalid.bodyAsJsonObject().getString("detail").startsWith("/items/0/quantity"), invalid.bodyAsString());
+
+        HttpResponse<Buffer> unknown = http.post("/orders", items(1).put("customerId", customer).put("colour", "red"));
+        assertProblem(unknown, 400, "UNKNOWN_FIELD");
+        assertProblem(http.get("/orders/" + UUID.randomUUID() + "/events?limit=5000"), 400, "INVALID_PARAMETER");
+        assertProblem(http.get("/orders/not-a-uuid"), 400, "INVALID_PARAMETER");
+    }
+
+    @Test
     void theOpenApiDocumentIsServed() {
         HttpResponse<Buffer> doc = http.get("/openapi.yaml");
         assertEquals(200, doc.statusCode());
