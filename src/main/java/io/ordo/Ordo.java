@@ -12,6 +12,7 @@ import io.ordo.es.EventEnvelope;
 import io.ordo.http.HttpApi;
 import io.ordo.http.HttpVerticle;
 import io.ordo.store.AppendResult;
+import io.ordo.store.EventStore;
 import io.ordo.store.FaultInjector;
 import io.ordo.store.ProcessedCommands;
 import io.ordo.store.Store;
@@ -141,10 +142,10 @@ public final class Ordo {
         LocalCodec.register(bus, CommandRequest.class, CommandReply.Accepted.class, CommandReply.Rejected.class,
                 CommandReply.VersionMismatch.class, CommandReply.Contended.class, CommandReply.Replayed.class,
                 CommandReply.KeyReused.class, CommandReply.Unavailable.class,
-                StoreRequest.Append.class, StoreRequest.Load.class, StoreRequest.Snapshot.class,
+                StoreRequest.Append.class, StoreRequest.Load.class, StoreRequest.Head.class, StoreRequest.Snapshot.class,
                 StoreRequest.Events.class, StoreRequest.FindCommand.class, StoreRequest.RecordCommand.class,
                 StoreRequest.ReserveEmail.class, StoreRequest.ReleaseEmail.class, StoreRequest.EventPage.class,
                 AppendResult.Appended.class, AppendResult.Conflict.class, Aggregate.class,
-                ProcessedCommands.ProcessedCommand.class, EventEnvelope.class);
+                ProcessedCommands.ProcessedCommand.class, EventEnvelope.class, EventStore.StreamHead.class);
     }
 }

@@ -15,17 +15,22 @@ import io.ordo.es.EventEnvelope;
 import io.ordo.es.Rejection;
 import io.ordo.es.RejectionCode;
 import io.ordo.store.AppendResult;
+import io.ordo.store.EmailReservations;
+import io.ordo.store.EventStore;
 import io.ordo.store.ProcessedCommands.ProcessedCommand;
 import io.ordo.store.StoreRequest;
 import io.ordo.store.StoreVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -37,6 +42,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Owns the aggregates whose {@code hash(id) % instances} is this verticle's shard. Commands for one
@@ -52,6 +58,7 @@ public final class AggregateVerticle extends VerticleBase {
     private final int shard;
     private final OrdoConfig.Aggregates config;
     private final int snapshotEvery;
+    private final DeliveryOptions appendOptions;
     private final Map<String, Decider<Object, Object, DomainEvent>> deciders = new HashMap<>();
     private final Map<String, Pipeline> pipelines = new HashMap<>();
     private final Map<String, Aggregate<Object>> cache;
@@ -60,6 +67,8 @@ public final class AggregateVerticle extends VerticleBase {
         this.shard = shard;
         this.config = ordo.aggregates();
         this.snapshotEvery = ordo.store().snapshotEvery();
+        // An append is up to five store round trips (outbox, commit, its resolution, aggregate_sequence).
+        this.appendOptions = new DeliveryOptions().setSendTimeout(appendTimeout(ordo).toMillis());
         register(new OrderDecider());
         register(new CustomerDecider());
         this.cache = new LinkedHashMap<>(256, 0.75f, true) {
@@ -68,6 +77,11 @@ public final class AggregateVerticle extends VerticleBase {
                 return size() > config.cacheSize();
             }
         };
+    }
+
+    /** How long an append may take before its outcome is reported unknown. */
+    public static Duration appendTimeout(OrdoConfig ordo) {
+        return ordo.store().requestTimeout().multipliedBy(5);
     }
 
     /** The shard that owns {@code aggregateId} among {@code instances} aggregate verticles. */
@@ -121,7 +135,7 @@ public final class AggregateVerticle extends VerticleBase {
             batch.add(next);
         }
         CommandRequest first = batch.get(0).body();
-        process(first.aggregateType(), first.aggregateId(), batch, 0)
+        process(new Batch(first.aggregateType(), first.aggregateId(), batch))
                 .onFailure(e -> LOG.error("Unexpected failure processing commands for {}", key, e))
                 .onComplete(done -> {
                     pipeline.busy = false;
@@ -135,30 +149,55 @@ public final class AggregateVerticle extends VerticleBase {
 
     // ---- one batch ---------------------------------------------------------------------------
 
+    /** One batch of commands for one aggregate, across its attempts. */
+    private static final class Batch {
+        final String type;
+        final UUID id;
+        List<Message<CommandRequest>> messages;
+        int attempt;
+        /** Addresses this batch newly reserved, in any attempt: released unless committed or in doubt. */
+        final Set<String> reserved = new HashSet<>();
+
+        Batch(String type, UUID id, List<Message<CommandRequest>> messages) {
+            this.type = type;
+            this.id = id;
+            this.messages = messages;
+        }
+    }
+
     /** What became of one command of a batch while it was decided. */
     private static final class Decided {
         final Message<CommandRequest> message;
         Rejection rejection;
         List<EventEnvelope<DomainEvent>> events = List.of();
         Aggregate<Object> after;
-        String claimedEmail;
 
         Decided(Message<CommandRequest> message) {
             this.message = message;
         }
     }
 
-    private Future<Void> process(String type, UUID id, List<Message<CommandRequest>> batch, int attempt) {
-        Decider<Object, Object, DomainEvent> decider = deciders.get(type);
-        return load(type, id)
-                .compose(base -> decideAll(decider, base, batch).compose(decided -> commit(decider, base, decided, attempt)))
+    private Future<Void> process(Batch batch) {
+        Decider<Object, Object, DomainEvent> decider = deciders.get(batch.type);
+        boolean cached = cache.containsKey(key(batch.type, batch.id));
+        Future<Aggregate<Object>> loaded = load(batch.type, batch.id);
+        if (cached && batch.messages.stream().anyMatch(message -> message.body().expectedVersion() != null)) {
+            loaded = loaded.compose(this::fresh); // an If-Match is answered against the store's version, not a stale cache
+        }
+        return loaded
+                .compose(base -> decideAll(decider, base, batch)
+                        .compose(decided -> commit(decider, base, cached, decided, batch)))
                 .recover(failure -> {
-                    cache.remove(key(type, id));
+                    cache.remove(key(batch.type, batch.id));
+                    boolean unknown = StoreVerticle.isUnknownOutcome(failure);
+                    if (!unknown) {
+                        release(batch, Set.of()); // nothing was committed
+                    }
                     CommandReply reply = isOtherAggregateType(failure)
-                            ? new CommandReply.Rejected(notFound(type).because(
-                            "no " + type.toLowerCase() + " has id " + id), 0)
-                            : new CommandReply.Unavailable(StoreVerticle.isUnknownOutcome(failure), failure.getMessage());
-                    batch.forEach(message -> message.reply(reply));
+                            ? new CommandReply.Rejected(notFound(batch.type).because(
+                            "no " + batch.type.toLowerCase() + " has id " + batch.id), 0)
+                            : new CommandReply.Unavailable(unknown, failure.getMessage());
+                    batch.messages.forEach(message -> message.reply(reply));
                     return Future.succeededFuture();
                 });
     }
@@ -172,13 +211,25 @@ public final class AggregateVerticle extends VerticleBase {
                 .map(Message::body);
     }
 
+    /** The cached aggregate if the store is still at its version (another instance may have written), else a reload. */
+    private Future<Aggregate<Object>> fresh(Aggregate<Object> cached) {
+        return vertx.eventBus().<EventStore.StreamHead>request(Addresses.STORE, new StoreRequest.Head(cached.id()))
+                .compose(head -> {
+                    if (head.body().version() == cached.version()) {
+                        return Future.succeededFuture(cached);
+                    }
+                    cache.remove(key(cached.type(), cached.id()));
+                    return load(cached.type(), cached.id());
+                });
+    }
+
     /** Decides the batch in order on an evolving state; answers at once what needs no commit. */
     private Future<List<Decided>> decideAll(Decider<Object, Object, DomainEvent> decider, Aggregate<Object> base,
-                                            List<Message<CommandRequest>> batch) {
-        List<Decided> decided = new ArrayList<>(batch.size());
+                                            Batch batch) {
+        List<Decided> decided = new ArrayList<>(batch.messages.size());
         Future<Aggregate<Object>> chain = Future.succeededFuture(base);
-        for (Message<CommandRequest> message : batch) {
-            chain = chain.compose(working -> decideOne(decider, working, message).map(result -> {
+        for (Message<CommandRequest> message : batch.messages) {
+            chain = chain.compose(working -> decideOne(decider, working, message, batch).map(result -> {
                 if (result != null) {
                     decided.add(result);
                     if (result.after != null) {
@@ -193,7 +244,7 @@ public final class AggregateVerticle extends VerticleBase {
 
     /** Null when the command was answered at once (a replay, a reused key, a version mismatch). */
     private Future<Decided> decideOne(Decider<Object, Object, DomainEvent> decider, Aggregate<Object> working,
-                                      Message<CommandRequest> message) {
+                                      Message<CommandRequest> message, Batch batch) {
         CommandRequest request = message.body();
         Future<Boolean> answered = request.idempotencyKey() == null ? Future.succeededFuture(false)
                 : replayIfProcessed(message);
@@ -217,12 +268,11 @@ public final class AggregateVerticle extends VerticleBase {
                     return Future.succeededFuture(result);
                 }
                 var applied = (Aggregate.Execution.Applied<Object, DomainEvent>) execution;
-                return claimEmail(request.aggregateId(), applied.events()).map(claimed -> {
-                    if (claimed == null) {
+                return claimEmail(request.aggregateId(), applied.events(), batch).map(taken -> {
+                    if (taken) {
                         result.rejection = CustomerRejection.CUSTOMER_EMAIL_TAKEN.because(
                                 "another customer already uses this email address");
                     } else {
-                        result.claimedEmail = claimed.isEmpty() ? null : claimed;
                         result.events = applied.events();
                         result.after = applied.after();
                     }
@@ -253,24 +303,36 @@ public final class AggregateVerticle extends VerticleBase {
                         : Future.failedFuture(e));
     }
 
-    /**
-     * Reserves the address a customer event claims. Answers "" when nothing is claimed, the address
-     * when it is now this customer's, null when another customer holds it.
-     */
-    private Future<String> claimEmail(UUID customerId, List<EventEnvelope<DomainEvent>> events) {
-        for (EventEnvelope<DomainEvent> event : events) {
-            String email = event.eventData() instanceof CustomerEvent.CustomerRegistered registered ? registered.email()
-                    : event.eventData() instanceof CustomerEvent.CustomerEmailChanged changed ? changed.email() : null;
-            if (email != null) {
-                return vertx.eventBus().<Boolean>request(Addresses.STORE, new StoreRequest.ReserveEmail(email, customerId))
-                        .map(reply -> reply.body() ? email : null);
-            }
+    /** Reserves the address a customer event claims; answers whether another customer holds it. */
+    private Future<Boolean> claimEmail(UUID customerId, List<EventEnvelope<DomainEvent>> events, Batch batch) {
+        String email = claimedEmail(events);
+        if (email == null) {
+            return Future.succeededFuture(false);
         }
-        return Future.succeededFuture("");
+        return vertx.eventBus().<EmailReservations.Reservation>request(Addresses.STORE,
+                        new StoreRequest.ReserveEmail(email, customerId))
+                .map(reply -> {
+                    if (reply.body() == EmailReservations.Reservation.RESERVED) {
+                        batch.reserved.add(email);
+                    }
+                    return reply.body() == EmailReservations.Reservation.TAKEN;
+                });
     }
 
-    private Future<Void> commit(Decider<Object, Object, DomainEvent> decider, Aggregate<Object> base,
-                                List<Decided> decided, int attempt) {
+    private static String claimedEmail(List<? extends EventEnvelope<?>> events) {
+        for (EventEnvelope<?> event : events) {
+            if (event.eventData() instanceof CustomerEvent.CustomerRegistered registered) {
+                return registered.email();
+            }
+            if (event.eventData() instanceof CustomerEvent.CustomerEmailChanged changed) {
+                return changed.email();
+            }
+        }
+        return null;
+    }
+
+    private Future<Void> commit(Decider<Object, Object, DomainEvent> decider, Aggregate<Object> base, boolean cached,
+                                List<Decided> decided, Batch batch) {
         List<EventEnvelope<?>> events = new ArrayList<>();
         Aggregate<Object> after = base;
         for (Decided one : decided) {
@@ -280,43 +342,76 @@ public final class AggregateVerticle extends VerticleBase {
             }
         }
         if (events.isEmpty()) {
+            boolean rejected = decided.stream().anyMatch(one -> one.rejection != null);
+            if (cached && rejected && batch.attempt < config.maxRetries()) {
+                // A rejection decided on a cached state must hold against the store's version.
+                return fresh(base).compose(current -> {
+                    if (current == base) {
+                        return answer(decided, base);
+                    }
+                    return retry(batch, decided);
+                });
+            }
             return answer(decided, base);
         }
         Aggregate<Object> committed = after;
-        String type = decider.aggregateType();
         return vertx.eventBus().<AppendResult>request(Addresses.STORE,
-                        new StoreRequest.Append(type, base.id(), base.version(), events))
+                        new StoreRequest.Append(batch.type, base.id(), base.version(), events), appendOptions)
                 .compose(reply -> {
                     if (reply.body() instanceof AppendResult.Conflict conflict) {
-                        cache.remove(key(type, base.id()));
-                        List<Message<CommandRequest>> again = decided.stream().map(d -> d.message).toList();
-                        if (attempt < config.maxRetries()) {
-                            return process(type, base.id(), again, attempt + 1);
+                        cache.remove(key(batch.type, base.id()));
+                        if (batch.attempt < config.maxRetries()) {
+                            return retry(batch, decided);
                         }
-                        releaseClaims(decided, base.id());
-                        again.forEach(message -> message.reply(new CommandReply.Contended(conflict.currentVersion())));
+                        release(batch, Set.of());
+                        decided.forEach(one -> one.message.reply(new CommandReply.Contended(conflict.currentVersion())));
                         return Future.succeededFuture();
                     }
-                    cache.put(key(type, base.id()), committed);
-                    afterCommit(base, committed, events, decided);
-                    return answer(decided, committed);
-                }, failure -> {
-                    releaseClaims(decided, base.id());
-                    return Future.failedFuture(failure);
-                });
+                    cache.put(key(batch.type, base.id()), committed);
+                    return afterCommit(base, committed, events, batch).compose(v -> answer(decided, committed));
+                }, failure -> Future.failedFuture(failure instanceof ReplyException reply
+                        && reply.failureType() == ReplyFailure.TIMEOUT
+                        ? StoreVerticle.unknownOutcome("the append did not answer within " + appendOptions.getSendTimeout() + " ms")
+                        : failure));
     }
 
-    private void afterCommit(Aggregate<Object> base, Aggregate<Object> committed, List<EventEnvelope<?>> events,
-                             List<Decided> decided) {
+    /** Decides the batch again on a reloaded state, after a short random pause that lets contenders through. */
+    private Future<Void> retry(Batch batch, List<Decided> decided) {
+        batch.messages = decided.stream().map(one -> one.message).toList();
+        batch.attempt++;
+        long pause = 1 + ThreadLocalRandom.current().nextLong(4L << Math.min(batch.attempt, 6));
+        return vertx.timer(pause).compose(v -> process(batch));
+    }
+
+    /** Publishes the events, frees addresses the customer moved away from, snapshots at the interval. */
+    private Future<Void> afterCommit(Aggregate<Object> base, Aggregate<Object> committed, List<EventEnvelope<?>> events,
+                                     Batch batch) {
+        String kept = committed.state() instanceof CustomerState customer ? customer.email() : null;
+        List<Future<?>> releases = new ArrayList<>();
         for (EventEnvelope<?> event : events) {
             vertx.eventBus().publish(Addresses.live(committed.type()), event);
-            if (event.eventData() instanceof CustomerEvent.CustomerEmailChanged changed && changed.previousEmail() != null) {
-                vertx.eventBus().request(Addresses.STORE, new StoreRequest.ReleaseEmail(changed.previousEmail(), committed.id()));
+            if (event.eventData() instanceof CustomerEvent.CustomerEmailChanged changed && changed.previousEmail() != null
+                    && !changed.previousEmail().equals(kept)) {
+                releases.add(vertx.eventBus().request(Addresses.STORE,
+                        new StoreRequest.ReleaseEmail(changed.previousEmail(), committed.id())));
             }
         }
+        release(batch, kept == null ? Set.of() : Set.of(kept));
         if (committed.version() / snapshotEvery > base.version() / snapshotEvery) {
             vertx.eventBus().request(Addresses.STORE, new StoreRequest.Snapshot(committed));
         }
+        // The next batch must not start before a freed address is really free (it may claim it again).
+        return Future.join(releases).otherwiseEmpty().mapEmpty();
+    }
+
+    /** Releases the addresses this batch reserved, except {@code kept}. Never called while an outcome is in doubt. */
+    private void release(Batch batch, Set<String> kept) {
+        for (String email : batch.reserved) {
+            if (!kept.contains(email)) {
+                vertx.eventBus().request(Addresses.STORE, new StoreRequest.ReleaseEmail(email, batch.id));
+            }
+        }
+        batch.reserved.clear();
     }
 
     /** Records idempotency keys, then answers every caller of the batch. */
@@ -378,14 +473,6 @@ public final class AggregateVerticle extends VerticleBase {
                                 return true;
                             });
                 });
-    }
-
-    private void releaseClaims(List<Decided> decided, UUID customerId) {
-        for (Decided one : decided) {
-            if (one.claimedEmail != null) {
-                vertx.eventBus().request(Addresses.STORE, new StoreRequest.ReleaseEmail(one.claimedEmail, customerId));
-            }
-        }
     }
 
     /** The store refuses an id that belongs to another aggregate type as bad input. */

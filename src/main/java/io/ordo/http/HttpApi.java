@@ -16,6 +16,7 @@ import io.ordo.es.EnvelopeCodec;
 import io.ordo.es.EventEnvelope;
 import io.ordo.es.EventSerializer;
 import io.ordo.es.Rejection;
+import io.ordo.store.EventStore;
 import io.ordo.store.StoreRequest;
 import io.ordo.store.StoreVerticle;
 import io.vertx.core.Future;
@@ -59,12 +60,16 @@ public final class HttpApi {
     private final Vertx vertx;
     private final OrdoConfig config;
     private final OpenApiValidation validation;
+    private final DeliveryOptions commandOptions;
     private final EnvelopeCodec codec = new EnvelopeCodec(new EventSerializer(DomainEvents.registry()));
 
     private HttpApi(Vertx vertx, OrdoConfig config, OpenApiValidation validation) {
         this.vertx = vertx;
         this.config = config;
         this.validation = validation;
+        // Longer than an append may take, plus time queued behind other commands of the aggregate.
+        this.commandOptions = new DeliveryOptions()
+                .setSendTimeout(AggregateVerticle.appendTimeout(config).plusSeconds(10).toMillis());
     }
 
     /** Loads the OpenAPI document that validates requests: once per Ordo, before any router is built. */
@@ -238,9 +243,16 @@ public final class HttpApi {
         CommandRequest request = new CommandRequest(type, id, command, metadata, expected, key,
                 key == null ? null : hash(ctx));
         String address = Addresses.commands(type, AggregateVerticle.shardOf(id, config.aggregates().instances()));
-        vertx.eventBus().<CommandReply>request(address, request, new DeliveryOptions().setSendTimeout(30_000))
+        vertx.eventBus().<CommandReply>request(address, request, commandOptions)
                 .onSuccess(reply -> answer(ctx, type, reply.body(), creates, false))
-                .onFailure(failure -> busFailure(ctx, failure));
+                .onFailure(failure -> {
+                    if (failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.TIMEOUT) {
+                        // The command may still be queued and run: its outcome is unknown, not failed.
+                        answer(ctx, type, new CommandReply.Unavailable(true, failure.getMessage()), creates, false);
+                    } else {
+                        busFailure(ctx, failure);
+                    }
+                });
     }
 
     private void answer(RoutingContext ctx, String type, CommandReply reply, boolean creates, boolean replayed) {
@@ -371,8 +383,13 @@ public final class HttpApi {
         int limit = limitParam == null ? 100 : limitParam.intValue();
         String type = OrderDecider.AGGREGATE_TYPE;
         store(new StoreRequest.Events(id, from, limit), page -> (StoreRequest.EventPage) page)
+                .compose(page -> page.events().isEmpty()
+                        // An empty page past the end of an order, or of no order at all?
+                        ? store(new StoreRequest.Head(id), head -> (EventStore.StreamHead) head)
+                        .map(head -> type.equals(head.aggregateType()) ? page : null)
+                        : Future.succeededFuture(page))
                 .onSuccess(page -> {
-                    if (page.events().isEmpty() && from == 1) {
+                    if (page == null) {
                         notFound(type, id, null).send(ctx);
                         return;
                     }

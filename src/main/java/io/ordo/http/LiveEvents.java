@@ -6,6 +6,7 @@ import io.ordo.es.EnvelopeCodec;
 import io.ordo.es.EventEnvelope;
 import io.ordo.store.StoreRequest;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.ServerWebSocket;
@@ -25,6 +26,8 @@ final class LiveEvents {
 
     /** Close code sent to a client that does not keep up (4000-4999: application codes). */
     static final short SLOW_CONSUMER = 4008;
+    /** Close code when the id is not an order's. */
+    static final short NOT_AN_ORDER = 4004;
     private static final int CATCH_UP_PAGE = 500;
 
     private final Vertx vertx;
@@ -84,7 +87,7 @@ final class LiveEvents {
                 if (catchingUp) {
                     heldBack.add(event);
                 } else {
-                    send(event);
+                    send(event, true);
                 }
             });
             socket.closeHandler(v -> consumer.unregister());
@@ -96,7 +99,7 @@ final class LiveEvents {
                         return;
                     }
                     catchingUp = false;
-                    heldBack.forEach(this::send);
+                    heldBack.forEach(event -> send(event, true));
                     heldBack.clear();
                 });
             }
@@ -107,12 +110,36 @@ final class LiveEvents {
                             new StoreRequest.Events(orderId, from, CATCH_UP_PAGE))
                     .compose(reply -> {
                         StoreRequest.EventPage page = reply.body();
-                        page.events().forEach(this::send);
-                        return page.next() == null || socket.isClosed() ? Future.succeededFuture() : catchUp(page.next());
+                        for (EventEnvelope<?> event : page.events()) {
+                            if (!OrderDecider.AGGREGATE_TYPE.equals(event.aggregateType())) {
+                                socket.close(NOT_AN_ORDER, "not an order");
+                                return Future.succeededFuture();
+                            }
+                            send(event, false);
+                        }
+                        if (page.next() == null || socket.isClosed()) {
+                            return Future.succeededFuture();
+                        }
+                        return drained().compose(v -> catchUp(page.next()));
                     });
         }
 
-        private void send(EventEnvelope<?> event) {
+        /** Completes once the socket can take more: the catch-up goes at the client's pace. */
+        private Future<Void> drained() {
+            if (!socket.writeQueueFull()) {
+                return Future.succeededFuture();
+            }
+            Promise<Void> drained = Promise.promise();
+            socket.drainHandler(v -> drained.tryComplete());
+            socket.closeHandler(v -> {
+                consumer.unregister();
+                drained.tryComplete();
+            });
+            return drained.future();
+        }
+
+        /** Live events past the queue limit close the socket; catch-up events wait for it instead. */
+        private void send(EventEnvelope<?> event, boolean live) {
             if (socket.isClosed()) {
                 return;
             }
@@ -122,7 +149,7 @@ final class LiveEvents {
                 }
                 lastSent = event.sequenceNumber();
             }
-            if (socket.writeQueueFull()) {
+            if (live && socket.writeQueueFull()) {
                 socket.close(SLOW_CONSUMER, "slow consumer: events piled up past the limit");
                 return;
             }

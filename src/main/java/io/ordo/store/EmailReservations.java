@@ -24,11 +24,17 @@ public final class EmailReservations {
         this.cql = cql;
     }
 
+    /** What a reservation found: the address is newly the customer's, was already, or is another's. */
+    public enum Reservation {
+        RESERVED, ALREADY_HELD, TAKEN
+    }
+
     /**
-     * Reserves {@code email} (already normalised) for {@code customerId}. True if it is now theirs,
-     * including when it already was; false if another customer holds it.
+     * Reserves {@code email} (already normalised) for {@code customerId}. Only a {@code RESERVED}
+     * address may be released by the same command if it fails: an {@code ALREADY_HELD} one may be
+     * the customer's committed address.
      */
-    public Future<Boolean> reserve(String email, UUID customerId) {
+    public Future<Reservation> reserve(String email, UUID customerId) {
         return Cql.future(vertx, session.executeAsync(cql.reserveEmail().bind()
                         .setString("email", email)
                         .setUuid("customer_id", customerId)
@@ -36,10 +42,11 @@ public final class EmailReservations {
                         .setIdempotent(true)))
                 .map(rows -> {
                     if (rows.wasApplied()) {
-                        return true;
+                        return Reservation.RESERVED;
                     }
                     Row holder = rows.one();
-                    return holder != null && customerId.equals(holder.getUuid("customer_id"));
+                    return holder != null && customerId.equals(holder.getUuid("customer_id"))
+                            ? Reservation.ALREADY_HELD : Reservation.TAKEN;
                 });
     }
 

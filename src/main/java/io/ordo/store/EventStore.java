@@ -205,14 +205,42 @@ public final class EventStore {
         }
         // Not idempotent: the driver must never retry a conditional batch on its own.
         BatchStatement statement = batch.setIdempotence(false).build();
-        return Cql.future(vertx, session.executeAsync(statement))
-                .recover(failure -> Future.failedFuture(isUnknownOutcome(failure)
-                        ? new UnknownOutcomeException(aggregateId, expectedVersion, failure) : failure))
+        return Cql.future(vertx, session.executeAsync(statement)).compose(
+                rows -> rows.wasApplied()
+                        ? Future.succeededFuture(new AppendResult.Appended(newVersion, List.copyOf(events)))
+                        : refused(aggregateType, aggregateId, rows.one(), events),
+                failure -> isUnknownOutcome(failure)
+                        ? resolve(aggregateType, aggregateId, expectedVersion, events, failure)
+                        : Future.failedFuture(failure));
+    }
+
+    /**
+     * Settles a commit that timed out with a SERIAL read of the first sequence number it wrote: the
+     * read completes any Paxos round still in flight, so what it finds is final. Our event there
+     * means applied (answered as null rows); no event means not applied, which is read back as the
+     * current version like any refusal; if the read fails too, the outcome stays unknown.
+     */
+    private Future<AppendResult> resolve(String aggregateType, UUID aggregateId, long expectedVersion,
+                                         List<? extends EventEnvelope<?>> events, Throwable timeout) {
+        UUID ours = events.get(0).eventId();
+        return Cql.future(vertx, session.executeAsync(cql.selectEventId().bind()
+                        .setUuid("aggregate_id", aggregateId)
+                        .setLong("sequence_number", expectedVersion + 1)
+                        .setConsistencyLevel(config.serialConsistency())))
+                .recover(unreadable -> Future.failedFuture(new UnknownOutcomeException(aggregateId, expectedVersion, timeout)))
                 .compose(rows -> {
-                    if (rows.wasApplied()) {
-                        return Future.succeededFuture(new AppendResult.Appended(newVersion, List.copyOf(events)));
+                    Row row = rows.one();
+                    if (row != null && ours.equals(row.getUuid("event_id"))) {
+                        LOG.info("Commit to {} at version {} timed out but was applied", aggregateId, expectedVersion);
+                        return Future.succeededFuture(new AppendResult.Appended(expectedVersion + events.size(),
+                                List.copyOf(events)));
                     }
-                    return refused(aggregateType, aggregateId, rows.one(), events);
+                    LOG.info("Commit to {} at version {} timed out and was not applied", aggregateId, expectedVersion);
+                    discardOutbox(aggregateId, events);
+                    return head(aggregateId).compose(head -> head.aggregateType() != null
+                            && !head.aggregateType().equals(aggregateType)
+                            ? Future.failedFuture(new AggregateTypeMismatchException(aggregateId, aggregateType, head.aggregateType()))
+                            : Future.succeededFuture(new AppendResult.Conflict(head.version())));
                 });
     }
 

@@ -34,6 +34,8 @@ public final class Statements {
                 causation_id, correlation_id, user_id, timestamp, metadata
             FROM %s.event_store
             WHERE aggregate_id = :aggregate_id AND sequence_number >= :first AND sequence_number <= :last""";
+    static final String SELECT_EVENT_ID = """
+            SELECT event_id FROM %s.event_store WHERE aggregate_id = :aggregate_id AND sequence_number = :sequence_number""";
     static final String SELECT_VERSION = """
             SELECT version, aggregate_type FROM %s.event_store WHERE aggregate_id = :aggregate_id LIMIT 1""";
 
@@ -84,7 +86,7 @@ public final class Statements {
             DELETE FROM %s.customer_emails WHERE email = :email IF customer_id = :customer_id""";
 
     private static final List<String> ALL = List.of(
-            GUARD_NEW_AGGREGATE, GUARD_EXPECTED_VERSION, INSERT_EVENT, SELECT_EVENTS, SELECT_VERSION,
+            GUARD_NEW_AGGREGATE, GUARD_EXPECTED_VERSION, INSERT_EVENT, SELECT_EVENTS, SELECT_EVENT_ID, SELECT_VERSION,
             UPDATE_AGGREGATE_SEQUENCE, INSERT_OUTBOX_MESSAGE, INSERT_OUTBOX_INDEX,
             DELETE_OUTBOX_MESSAGE, INSERT_SNAPSHOT, SELECT_SNAPSHOT_AT_OR_BEFORE, SELECT_SNAPSHOT_TIMES,
             SELECT_PROCESSED_COMMAND, INSERT_PROCESSED_COMMAND, RESERVE_EMAIL, RELEASE_EMAIL);
@@ -109,6 +111,10 @@ public final class Statements {
 
     public PreparedStatement selectEvents() {
         return prepared.get(SELECT_EVENTS);
+    }
+
+    public PreparedStatement selectEventId() {
+        return prepared.get(SELECT_EVENT_ID);
     }
 
     public PreparedStatement selectVersion() {

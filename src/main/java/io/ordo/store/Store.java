@@ -1,6 +1,7 @@
 package io.ordo.store;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.uuid.Uuids;
 import io.ordo.domain.DomainEvents;
 import io.ordo.domain.customer.CustomerDecider;
 import io.ordo.domain.order.OrderDecider;
@@ -37,7 +38,10 @@ public final class Store {
 
     /** Connects, applies the schema and prepares the statements. */
     public static Future<Store> open(Vertx vertx, StoreConfig config, FaultInjector faults) {
-        return CqlSessions.open(vertx, config).compose(session -> new SchemaApplier(vertx, session, config).apply()
+        // The driver's first time-based UUID looks up the host's addresses: blocking, so done here once.
+        return vertx.executeBlocking(Uuids::timeBased)
+                .compose(warm -> CqlSessions.open(vertx, config))
+                .compose(session -> new SchemaApplier(vertx, session, config).apply()
                 .compose(v -> Statements.prepare(vertx, session, config.keyspace()))
                 .map(statements -> new Store(vertx, session, statements, config, faults))
                 .recover(failure -> Future.fromCompletionStage(session.closeAsync())

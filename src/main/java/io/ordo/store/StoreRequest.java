@@ -19,6 +19,10 @@ public sealed interface StoreRequest {
     record Load(String aggregateType, UUID aggregateId, Long version, Instant at) implements StoreRequest {
     }
 
+    /** Answers the stream's {@link EventStore.StreamHead}: its version and aggregate type. */
+    record Head(UUID aggregateId) implements StoreRequest {
+    }
+
     /** Answers nothing; a failure is logged by the store. */
     record Snapshot(Aggregate<?> aggregate) implements StoreRequest {
     }
@@ -35,7 +39,7 @@ public sealed interface StoreRequest {
     record RecordCommand(ProcessedCommands.ProcessedCommand command) implements StoreRequest {
     }
 
-    /** Answers a Boolean: whether the address is now the customer's. */
+    /** Answers an {@link EmailReservations.Reservation}. */
     record ReserveEmail(String email, UUID customerId) implements StoreRequest {
     }
 

@@ -79,13 +79,17 @@ public final class StoreVerticle extends VerticleBase {
             }
             return load.at() != null ? repository.loadAt(load.aggregateId(), load.at()) : repository.load(load.aggregateId());
         }
+        if (request instanceof StoreRequest.Head head) {
+            return events.head(head.aggregateId());
+        }
         if (request instanceof StoreRequest.Snapshot snapshot) {
             return snapshot(snapshot.aggregate());
         }
         if (request instanceof StoreRequest.Events page) {
-            long last = page.from() + page.limit() - 1;
+            long last = page.from() > Long.MAX_VALUE - page.limit() ? Long.MAX_VALUE : page.from() + page.limit() - 1;
             return events.load(page.aggregateId(), page.from(), last).compose(found -> events.currentVersion(page.aggregateId())
-                    .map(current -> new StoreRequest.EventPage(List.copyOf(found), last < current ? last + 1 : null)));
+                    .map(current -> new StoreRequest.EventPage(List.copyOf(found),
+                            found.isEmpty() || last >= current ? null : last + 1)));
         }
         if (request instanceof StoreRequest.FindCommand find) {
             return store.processedCommands().find(find.key());
@@ -111,5 +115,10 @@ public final class StoreVerticle extends VerticleBase {
     public static boolean isUnknownOutcome(Throwable failure) {
         return failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE
                 && reply.failureCode() == UNKNOWN_OUTCOME;
+    }
+
+    /** The failure of an append request that got no answer in time: the commit may still land. */
+    public static ReplyException unknownOutcome(String detail) {
+        return new ReplyException(ReplyFailure.RECIPIENT_FAILURE, UNKNOWN_OUTCOME, detail);
     }
 }

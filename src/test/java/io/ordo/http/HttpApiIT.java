@@ -256,6 +256,10 @@ class HttpApiIT {
         assertEquals(21, page3.getJsonArray("events").getJsonObject(0).getLong("sequenceNumber"));
         assertNull(page3.getValue("next"));
         assertProblem(http.get("/orders/" + UUID.randomUUID() + "/events"), 404, "ORDER_NOT_FOUND");
+        assertProblem(http.get("/orders/" + UUID.randomUUID() + "/events?from=5"), 404, "ORDER_NOT_FOUND");
+        JsonObject pastTheEnd = http.get("/orders/" + id + "/events?from=" + Long.MAX_VALUE).bodyAsJsonObject();
+        assertEquals(0, pastTheEnd.getJsonArray("events").size());
+        assertNull(pastTheEnd.getValue("next"));
     }
 
     @Test

@@ -128,6 +128,23 @@ class LiveEventsIT {
     }
 
     @Test
+    void aCustomersStreamIsNotAnOrderFeed() throws InterruptedException {
+        String customer = http.customer("not-an-order-" + UUID.randomUUID() + "@example.com");
+        WebSocket socket = await(sockets.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(ordo.port)
+                .setURI("/ws/orders/" + customer + "?fromVersion=1")));
+        List<String> frames = new CopyOnWriteArrayList<>();
+        short[] closedWith = {0};
+        socket.textMessageHandler(frames::add);
+        socket.closeHandler(v -> closedWith[0] = socket.closeStatusCode());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (closedWith[0] == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(LiveEvents.NOT_AN_ORDER, closedWith[0]);
+        assertEquals(List.of(), frames, "no customer data on an order feed");
+    }
+
+    @Test
     void aBadFromVersionIsRefusedBeforeTheUpgrade() {
         assertEquals(400, http.get("/ws/orders/" + UUID.randomUUID() + "?fromVersion=zero").statusCode());
     }

@@ -9,10 +9,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
+import static io.ordo.store.EmailReservations.Reservation.ALREADY_HELD;
+import static io.ordo.store.EmailReservations.Reservation.RESERVED;
+import static io.ordo.store.EmailReservations.Reservation.TAKEN;
 import static io.ordo.testing.StoreFixture.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class EmailReservationsIT {
 
@@ -36,24 +37,24 @@ class EmailReservationsIT {
         UUID bob = UUID.randomUUID();
         String email = "shared-" + UUID.randomUUID() + "@example.com";
 
-        assertTrue(await(emails.reserve(email, ann)));
-        assertTrue(await(emails.reserve(email, ann)), "reserving again is idempotent");
-        assertFalse(await(emails.reserve(email, bob)), "a taken address is refused");
+        assertEquals(RESERVED, await(emails.reserve(email, ann)));
+        assertEquals(ALREADY_HELD, await(emails.reserve(email, ann)), "reserving again is idempotent");
+        assertEquals(TAKEN, await(emails.reserve(email, bob)), "a taken address is refused");
 
         await(emails.release(email, bob));
-        assertFalse(await(emails.reserve(email, bob)), "only the holder can release");
+        assertEquals(TAKEN, await(emails.reserve(email, bob)), "only the holder can release");
 
         await(emails.release(email, ann));
-        assertTrue(await(emails.reserve(email, bob)));
+        assertEquals(RESERVED, await(emails.reserve(email, bob)));
     }
 
     @Test
     void ofManyConcurrentClaimsExactlyOneWins() {
         String email = "race-" + UUID.randomUUID() + "@example.com";
-        List<io.vertx.core.Future<Boolean>> claims = new ArrayList<>();
+        List<io.vertx.core.Future<EmailReservations.Reservation>> claims = new ArrayList<>();
         for (int i = 0; i < 16; i++) {
             claims.add(emails.reserve(email, UUID.randomUUID()));
         }
-        assertEquals(1, claims.stream().map(StoreFixture::await).filter(Boolean::booleanValue).count());
+        assertEquals(1, claims.stream().map(StoreFixture::await).filter(RESERVED::equals).count());
     }
 }
