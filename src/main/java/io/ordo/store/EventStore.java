@@ -205,7 +205,10 @@ public final class EventStore {
         }
         // Not idempotent: the driver must never retry a conditional batch on its own.
         BatchStatement statement = batch.setIdempotence(false).build();
-        return Cql.future(vertx, session.executeAsync(statement)).compose(
+        return faults.at(FaultInjector.Point.BEFORE_COMMIT, aggregateId)
+                .compose(v -> Cql.future(vertx, session.executeAsync(statement)))
+                .compose(rows -> faults.at(FaultInjector.Point.COMMIT_ANSWERED, aggregateId).map(rows))
+                .compose(
                 rows -> rows.wasApplied()
                         ? Future.succeededFuture(new AppendResult.Appended(newVersion, List.copyOf(events)))
                         : refused(aggregateType, aggregateId, rows.one(), events),

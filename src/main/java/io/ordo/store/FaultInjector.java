@@ -1,5 +1,6 @@
 package io.ordo.store;
 
+import com.datastax.oss.driver.api.core.DriverTimeoutException;
 import io.vertx.core.Future;
 
 import java.util.UUID;
@@ -14,6 +15,10 @@ public interface FaultInjector {
     enum Point {
         /** The outbox rows are written; the commit has not been attempted. */
         AFTER_OUTBOX,
+        /** The commit is about to be sent (with {@link #timeoutAt}: it is lost on the way, unapplied). */
+        BEFORE_COMMIT,
+        /** The commit's answer has arrived (with {@link #timeoutAt}: it is lost, though the batch applied). */
+        COMMIT_ANSWERED,
         /** The conditional batch is applied; nothing after it has run. */
         AFTER_COMMIT
     }
@@ -26,6 +31,13 @@ public interface FaultInjector {
     static FaultInjector failAt(Point point) {
         return (reached, aggregateId) -> reached == point
                 ? Future.failedFuture(new InjectedFault(point, aggregateId))
+                : Future.succeededFuture();
+    }
+
+    /** Makes the store see a driver timeout at {@code point}, as when a request or its answer is lost. */
+    static FaultInjector timeoutAt(Point point) {
+        return (reached, aggregateId) -> reached == point
+                ? Future.failedFuture(new DriverTimeoutException("injected timeout " + point + " on aggregate " + aggregateId))
                 : Future.succeededFuture();
     }
 

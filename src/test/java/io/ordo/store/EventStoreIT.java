@@ -297,6 +297,25 @@ class EventStoreIT {
         assertEquals(1, await(store.load(id)).size());
     }
 
+    @Test
+    void aCommitWhoseAnswerIsLostIsSettledAsApplied() {
+        UUID id = UUID.randomUUID();
+        EventStore lossy = fixture.eventStore(FaultInjector.timeoutAt(FaultInjector.Point.COMMIT_ANSWERED));
+        AppendResult result = await(lossy.append(ORDER, id, 0, List.of(created(), itemsUpdated(2)), CommandMetadata.system()));
+        assertEquals(2, assertInstanceOf(AppendResult.Appended.class, result).version());
+        assertEquals(2, await(store.load(id)).size());
+    }
+
+    @Test
+    void aCommitLostOnTheWayIsSettledAsNotApplied() {
+        UUID id = UUID.randomUUID();
+        await(store.append(ORDER, id, 0, List.of(created()), CommandMetadata.system()));
+        EventStore lossy = fixture.eventStore(FaultInjector.timeoutAt(FaultInjector.Point.BEFORE_COMMIT));
+        AppendResult result = await(lossy.append(ORDER, id, 1, List.of(itemsUpdated(2)), CommandMetadata.system()));
+        assertEquals(new AppendResult.Conflict(1), result, "not applied: decide again on version 1");
+        assertEquals(1, await(store.load(id)).size());
+    }
+
     private static void pause() {
         try {
             Thread.sleep(50);
