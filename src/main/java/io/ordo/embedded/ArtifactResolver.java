@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Objects;
 import org.eclipse.aether.RepositorySystem;
 import org.eclipse.aether.RepositorySystemSession.CloseableSession;
-import org.eclipse.aether.artifact.Artifact;
 import org.eclipse.aether.artifact.DefaultArtifact;
 import org.eclipse.aether.collection.CollectRequest;
 import org.eclipse.aether.graph.Dependency;
@@ -94,7 +93,12 @@ public final class ArtifactResolver {
       * @throws IOException if the graph cannot be collected or an artifact cannot be downloaded
       */
     public List<Path> resolve(String coordinates) throws IOException {
-        Artifact root = new DefaultArtifact(Objects.requireNonNull(coordinates, "coordinates"));
+        return resolve(List.of(coordinates));
+    }
+
+    /** Like {@link #resolve(String)} for several roots resolved together, as one classpath. */
+    public List<Path> resolve(List<String> roots) throws IOException {
+        String coordinates = String.join(", ", roots);
         long started = System.nanoTime();
         RepositorySystem system = new RepositorySystemSupplier().get();
         try (CloseableSession session = new SessionBuilderSupplier(system).get()
@@ -104,8 +108,11 @@ public final class ArtifactResolver {
                 // classpath, which matters when two jars carry the same class.
                 .setConfigProperty("aether.system.dependencyVisitor", "preOrder")
                 .build()) {
-            CollectRequest collect =
-                    new CollectRequest(new Dependency(root, JavaScopes.RUNTIME), remoteRepositories);
+            List<Dependency> dependencies = new ArrayList<>();
+            for (String root : roots) {
+                dependencies.add(new Dependency(new DefaultArtifact(root), JavaScopes.RUNTIME));
+            }
+            CollectRequest collect = new CollectRequest(dependencies, List.of(), remoteRepositories);
             DependencyRequest request = new DependencyRequest(
                     collect, DependencyFilterUtils.classpathFilter(JavaScopes.RUNTIME));
             DependencyResult result = system.resolveDependencies(session, request);
