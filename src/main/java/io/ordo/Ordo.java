@@ -7,10 +7,14 @@ import io.ordo.command.LocalCodec;
 import io.ordo.config.OrdoConfig;
 import io.ordo.embedded.CassandraOptions;
 import io.ordo.embedded.EmbeddedCassandra;
+import io.ordo.embedded.EmbeddedKafka;
+import io.ordo.embedded.KafkaOptions;
 import io.ordo.es.Aggregate;
 import io.ordo.es.EventEnvelope;
 import io.ordo.http.HttpApi;
 import io.ordo.http.HttpVerticle;
+import io.ordo.outbox.OutboxHint;
+import io.ordo.outbox.RelayVerticle;
 import io.ordo.store.AppendResult;
 import io.ordo.store.EventStore;
 import io.ordo.store.FaultInjector;
@@ -49,14 +53,16 @@ public final class Ordo {
     private final Store store;
     private final HttpApi.Contract contract;
     private final EmbeddedCassandra cassandra;
+    private final EmbeddedKafka kafka;
     private final List<String> deployments = new ArrayList<>();
 
-    private Ordo(Vertx vertx, OrdoConfig config, Store store, HttpApi.Contract contract, EmbeddedCassandra cassandra) {
+    private Ordo(Vertx vertx, OrdoConfig config, Store store, HttpApi.Contract contract, Children children) {
         this.vertx = vertx;
         this.config = config;
         this.store = store;
         this.contract = contract;
-        this.cassandra = cassandra;
+        this.cassandra = children.cassandra();
+        this.kafka = children.kafka();
     }
 
     /** Deploys Ordo as {@code config} (see {@link OrdoConfig}) describes. */
@@ -66,13 +72,13 @@ public final class Ordo {
 
     public static Future<Ordo> deploy(Vertx vertx, OrdoConfig config, FaultInjector faults) {
         registerCodecs(vertx.eventBus());
-        Future<EmbeddedCassandra> database = config.mode() == OrdoConfig.Mode.EMBEDDED
-                ? vertx.executeBlocking(() -> startCassandra(config)) // seconds of blocking start-up: a worker's job
-                : Future.succeededFuture(null);
-        return database.compose(cassandra -> HttpApi.contract(vertx)
+        Future<Children> started = config.mode() == OrdoConfig.Mode.EMBEDDED
+                ? vertx.executeBlocking(() -> startChildren(config)) // seconds of blocking start-up: a worker's job
+                : Future.succeededFuture(new Children(null, null));
+        return started.compose(children -> HttpApi.contract(vertx)
                 .compose(contract -> Store.open(vertx, config.store(), faults)
-                        .map(store -> new Ordo(vertx, config, store, contract, cassandra)))
-                .recover(failure -> stopCassandra(vertx, cassandra).transform(v -> Future.failedFuture(failure)))
+                        .map(store -> new Ordo(vertx, config, store, contract, children)))
+                .recover(failure -> stopChildren(vertx, children).transform(v -> Future.failedFuture(failure)))
                 .compose(ordo -> ordo.deployVerticles().map(ordo)
                         .recover(failure -> ordo.undeploy().transform(v -> Future.failedFuture(failure)))));
     }
@@ -82,6 +88,9 @@ public final class Ordo {
         for (int shard = 0; shard < config.aggregates().instances(); shard++) {
             int owned = shard;
             chain = chain.compose(v -> deploy(() -> new AggregateVerticle(owned, config), 1));
+        }
+        if (config.relay().enabled()) {
+            chain = chain.compose(v -> deploy(() -> new RelayVerticle(config, store), 1));
         }
         if (config.http().enabled()) {
             chain = chain.compose(v -> deploy(() -> new HttpVerticle(config, contract), config.http().instances()));
@@ -113,12 +122,40 @@ public final class Ordo {
             chain = chain.compose(v -> vertx.undeploy(id).otherwiseEmpty());
         }
         deployments.clear();
-        return chain.compose(v -> store.close().otherwiseEmpty()).compose(v -> stopCassandra(vertx, cassandra));
+        return chain.compose(v -> store.close().otherwiseEmpty())
+                .compose(v -> stopChildren(vertx, new Children(cassandra, kafka)));
     }
 
-    private static Future<Void> stopCassandra(Vertx vertx, EmbeddedCassandra cassandra) {
-        return cassandra == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
+    /** The child processes of embedded mode; null when not started. */
+    private record Children(EmbeddedCassandra cassandra, EmbeddedKafka kafka) {
+    }
+
+    private static Children startChildren(OrdoConfig config) throws IOException {
+        EmbeddedCassandra cassandra = startCassandra(config);
+        if (!config.relay().enabled()) {
+            return new Children(cassandra, null);
+        }
+        OrdoConfig.Embedded embedded = config.embedded();
+        EmbeddedKafka kafka = new EmbeddedKafka(KafkaOptions.defaults(embedded.dataDir().resolve("kafka"))
+                .withPorts(embedded.kafkaPort(), embedded.kafkaControllerPort()));
+        try {
+            kafka.start();
+        } catch (IOException | RuntimeException e) {
+            LOG.error("The embedded Kafka did not start: {}", e.getMessage());
             cassandra.stop();
+            throw e;
+        }
+        return new Children(cassandra, kafka);
+    }
+
+    private static Future<Void> stopChildren(Vertx vertx, Children children) {
+        return vertx.executeBlocking(() -> {
+            if (children.kafka() != null) {
+                children.kafka().stop();
+            }
+            if (children.cassandra() != null) {
+                children.cassandra().stop();
+            }
             return null;
         });
     }
@@ -146,6 +183,6 @@ public final class Ordo {
                 StoreRequest.Events.class, StoreRequest.FindCommand.class, StoreRequest.RecordCommand.class,
                 StoreRequest.ReserveEmail.class, StoreRequest.ReleaseEmail.class, StoreRequest.EventPage.class,
                 AppendResult.Appended.class, AppendResult.Conflict.class, Aggregate.class,
-                ProcessedCommands.ProcessedCommand.class, EventEnvelope.class, EventStore.StreamHead.class);
+                ProcessedCommands.ProcessedCommand.class, EventEnvelope.class, EventStore.StreamHead.class, OutboxHint.class);
     }
 }

@@ -28,6 +28,7 @@ class EmbeddingIT {
         Ordo ordo = await(Ordo.deploy(vertx, new JsonObject()
                 .put("mode", "external")
                 .put("http", new JsonObject().put("enabled", false))
+                .put("relay", new JsonObject().put("enabled", false))
                 .put("store", new JsonObject()
                         .put("contactPoints", new JsonArray().add(TestCassandra.contactPoint()))
                         .put("keyspace", "it_embedding"))));

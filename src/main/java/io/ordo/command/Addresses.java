@@ -9,6 +9,9 @@ public final class Addresses {
     /** The store verticle: every read and write of the database. */
     public static final String STORE = "ordo.store";
 
+    /** Hints for the outbox relay, right after each local commit (the fast path). */
+    public static final String RELAY = "ordo.relay";
+
     /** Commands for the aggregates of {@code type} owned by aggregate verticle {@code shard}. */
     public static String commands(String aggregateType, int shard) {
         return "ordo.cmd." + aggregateType + "." + shard;

@@ -13,6 +13,7 @@ import io.ordo.es.Decider;
 import io.ordo.es.DomainEvent;
 import io.ordo.es.EventEnvelope;
 import io.ordo.es.Rejection;
+import io.ordo.outbox.OutboxHint;
 import io.ordo.es.RejectionCode;
 import io.ordo.store.AppendResult;
 import io.ordo.store.EmailReservations;
@@ -386,6 +387,8 @@ public final class AggregateVerticle extends VerticleBase {
     /** Publishes the events, frees addresses the customer moved away from, snapshots at the interval. */
     private Future<Void> afterCommit(Aggregate<Object> base, Aggregate<Object> committed, List<EventEnvelope<?>> events,
                                      Batch batch) {
+        EventEnvelope<?> last = events.get(events.size() - 1);
+        vertx.eventBus().send(Addresses.RELAY, new OutboxHint(committed.id(), last.sequenceNumber(), last.eventId()));
         String kept = committed.state() instanceof CustomerState customer ? customer.email() : null;
         List<Future<?>> releases = new ArrayList<>();
         for (EventEnvelope<?> event : events) {

@@ -13,7 +13,7 @@ import java.util.Map;
  * file named by {@code -Dordo.config}), then the environment variables of {@link #ENVIRONMENT}.
  */
 public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates aggregates, StoreConfig store,
-                         int storeInstances) {
+                         int storeInstances, Relay relay) {
 
     public enum Mode {
         /** Ordo starts its own Cassandra (and, later, Kafka) as child processes. */
@@ -22,7 +22,22 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
         EXTERNAL
     }
 
-    public record Embedded(Path dataDir, int cassandraCqlPort, int cassandraStoragePort, String cassandraHeap) {
+    public record Embedded(Path dataDir, int cassandraCqlPort, int cassandraStoragePort, String cassandraHeap,
+                           int kafkaPort, int kafkaControllerPort, String kafkaHeap) {
+    }
+
+    /**
+     * The outbox relay to Kafka.
+     *
+     * @param pollDelayMs            the polling source reads intents at least this old: no shorter than
+     *                               the store's write timeout, so a slow write is never skipped
+     * @param verificationWindowMs   how long a hint ahead of the stream waits for its commit before a
+     *                               SERIAL read decides
+     * @param initialLookbackMinutes where a source with no checkpoint starts reading
+     */
+    public record Relay(boolean enabled, String bootstrapServers, long pollIntervalMs, long pollDelayMs,
+                        long verificationWindowMs, int initialLookbackMinutes, int breakerMaxFailures,
+                        long breakerResetTimeoutMs) {
     }
 
     /**
@@ -52,6 +67,9 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
             Map.entry("ORDO_HTTP_BODY_LIMIT", "http.bodyLimitBytes"),
             Map.entry("ORDO_AGGREGATE_INSTANCES", "aggregates.instances"),
             Map.entry("ORDO_GROUP_COMMIT", "aggregates.groupCommit"),
+            Map.entry("ORDO_KAFKA_PORT", "embedded.kafkaPort"),
+            Map.entry("ORDO_RELAY_ENABLED", "relay.enabled"),
+            Map.entry("ORDO_KAFKA_BOOTSTRAP_SERVERS", "relay.bootstrapServers"),
             Map.entry("ORDO_STORE_CONTACT_POINTS", "store.contactPoints"),
             Map.entry("ORDO_STORE_LOCAL_DC", "store.localDatacenter"),
             Map.entry("ORDO_STORE_KEYSPACE", "store.keyspace"),
@@ -64,13 +82,19 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
         JsonObject embedded = json.getJsonObject("embedded", new JsonObject());
         JsonObject http = json.getJsonObject("http", new JsonObject());
         JsonObject aggregates = json.getJsonObject("aggregates", new JsonObject());
+        JsonObject relay = json.getJsonObject("relay", new JsonObject());
+        StoreConfig store = StoreConfig.fromJson(json.getJsonObject("store", new JsonObject()));
+        long writeTimeout = store.requestTimeout().toMillis();
         Mode mode = Mode.valueOf(json.getString("mode", "embedded").toUpperCase());
         return new OrdoConfig(
                 mode,
                 new Embedded(Path.of(embedded.getString("dataDir", "data")),
                         embedded.getInteger("cassandraCqlPort", 9042),
                         embedded.getInteger("cassandraStoragePort", 7000),
-                        embedded.getString("cassandraHeap", "512m")),
+                        embedded.getString("cassandraHeap", "512m"),
+                        embedded.getInteger("kafkaPort", 9092),
+                        embedded.getInteger("kafkaControllerPort", 9093),
+                        embedded.getString("kafkaHeap", "512m")),
                 new Http(http.getBoolean("enabled", true), http.getString("host", "0.0.0.0"),
                         http.getInteger("port", 8080), http.getInteger("instances", 2),
                         http.getLong("bodyLimitBytes", 65_536L), http.getInteger("wsMaxQueuedBytes", 1 << 20)),
@@ -78,8 +102,16 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
                         positive(aggregates.getInteger("cacheSize", 10_000), "aggregates.cacheSize"),
                         aggregates.getInteger("maxRetries", 5), aggregates.getBoolean("groupCommit", true),
                         positive(aggregates.getInteger("maxBatch", 64), "aggregates.maxBatch")),
-                StoreConfig.fromJson(json.getJsonObject("store", new JsonObject())),
-                positive(json.getJsonObject("store", new JsonObject()).getInteger("instances", 2), "store.instances"));
+                store,
+                positive(json.getJsonObject("store", new JsonObject()).getInteger("instances", 2), "store.instances"),
+                new Relay(relay.getBoolean("enabled", true),
+                        relay.getString("bootstrapServers", "127.0.0.1:9092"),
+                        relay.getLong("pollIntervalMs", 500L),
+                        Math.max(relay.getLong("pollDelayMs", writeTimeout + 1_000), writeTimeout),
+                        relay.getLong("verificationWindowMs", 2 * writeTimeout),
+                        relay.getInteger("initialLookbackMinutes", 60),
+                        relay.getInteger("breakerMaxFailures", 3),
+                        relay.getLong("breakerResetTimeoutMs", 5_000L)));
     }
 
     /** Applies the environment overrides of {@link #ENVIRONMENT} to a configuration document. */

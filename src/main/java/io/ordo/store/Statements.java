@@ -45,6 +45,13 @@ public final class Statements {
             SET aggregate_type = :aggregate_type, current_sequence = :sequence, updated_at = :updated_at
             WHERE aggregate_id = :aggregate_id""";
 
+    // the relay's watermark: written with the sequence as its write time, so it only moves forward
+    static final String SELECT_PUBLISHED_SEQUENCE = """
+            SELECT published_sequence FROM %s.aggregate_sequence WHERE aggregate_id = :aggregate_id""";
+    static final String UPDATE_PUBLISHED_SEQUENCE = """
+            UPDATE %s.aggregate_sequence USING TIMESTAMP :sequence SET published_sequence = :sequence
+            WHERE aggregate_id = :aggregate_id""";
+
     // outbox
     static final String INSERT_OUTBOX_MESSAGE = """
             INSERT INTO %s.outbox_messages (aggregate_id, sequence_number, event_id, id, aggregate_type,
@@ -59,6 +66,17 @@ public final class Statements {
     static final String DELETE_OUTBOX_MESSAGE = """
             DELETE FROM %s.outbox_messages
             WHERE aggregate_id = :aggregate_id AND sequence_number = :sequence_number AND event_id = :event_id""";
+
+    static final String SELECT_OUTBOX_INDEX = """
+            SELECT written_at, aggregate_id, sequence_number, event_id FROM %s.outbox_by_minute
+            WHERE minute = :minute AND written_at > :after AND written_at <= :until""";
+
+    // checkpoints of the outbox sources
+    static final String SELECT_CHECKPOINT = """
+            SELECT position FROM %s.cdc_checkpoints WHERE source = :source AND task_id = :task_id""";
+    static final String UPSERT_CHECKPOINT = """
+            INSERT INTO %s.cdc_checkpoints (source, task_id, position, updated_at)
+            VALUES (:source, :task_id, :position, :updated_at)""";
 
     // snapshots
     static final String INSERT_SNAPSHOT = """
@@ -89,7 +107,9 @@ public final class Statements {
             GUARD_NEW_AGGREGATE, GUARD_EXPECTED_VERSION, INSERT_EVENT, SELECT_EVENTS, SELECT_EVENT_ID, SELECT_VERSION,
             UPDATE_AGGREGATE_SEQUENCE, INSERT_OUTBOX_MESSAGE, INSERT_OUTBOX_INDEX,
             DELETE_OUTBOX_MESSAGE, INSERT_SNAPSHOT, SELECT_SNAPSHOT_AT_OR_BEFORE, SELECT_SNAPSHOT_TIMES,
-            SELECT_PROCESSED_COMMAND, INSERT_PROCESSED_COMMAND, RESERVE_EMAIL, RELEASE_EMAIL);
+            SELECT_PROCESSED_COMMAND, INSERT_PROCESSED_COMMAND, RESERVE_EMAIL, RELEASE_EMAIL,
+            SELECT_PUBLISHED_SEQUENCE, UPDATE_PUBLISHED_SEQUENCE, SELECT_OUTBOX_INDEX,
+            SELECT_CHECKPOINT, UPSERT_CHECKPOINT);
 
     private final Map<String, PreparedStatement> prepared;
 
@@ -155,6 +175,26 @@ public final class Statements {
 
     public PreparedStatement insertProcessedCommand() {
         return prepared.get(INSERT_PROCESSED_COMMAND);
+    }
+
+    public PreparedStatement selectPublishedSequence() {
+        return prepared.get(SELECT_PUBLISHED_SEQUENCE);
+    }
+
+    public PreparedStatement updatePublishedSequence() {
+        return prepared.get(UPDATE_PUBLISHED_SEQUENCE);
+    }
+
+    public PreparedStatement selectOutboxIndex() {
+        return prepared.get(SELECT_OUTBOX_INDEX);
+    }
+
+    public PreparedStatement selectCheckpoint() {
+        return prepared.get(SELECT_CHECKPOINT);
+    }
+
+    public PreparedStatement upsertCheckpoint() {
+        return prepared.get(UPSERT_CHECKPOINT);
     }
 
     public PreparedStatement reserveEmail() {

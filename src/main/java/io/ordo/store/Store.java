@@ -25,6 +25,7 @@ public final class Store {
     private final Map<String, AggregateRepository<?, ?, ?>> repositories;
     private final ProcessedCommands processedCommands;
     private final EmailReservations emails;
+    private final OutboxStore outbox;
 
     private Store(Vertx vertx, CqlSession session, Statements statements, StoreConfig config, FaultInjector faults) {
         this.session = session;
@@ -34,6 +35,7 @@ public final class Store {
                 CustomerDecider.AGGREGATE_TYPE, repository(vertx, statements, new CustomerDecider()));
         this.processedCommands = new ProcessedCommands(vertx, session, statements);
         this.emails = new EmailReservations(vertx, session, statements);
+        this.outbox = new OutboxStore(vertx, session, statements, config);
     }
 
     /** Connects, applies the schema and prepares the statements. */
@@ -72,6 +74,10 @@ public final class Store {
 
     public EmailReservations emails() {
         return emails;
+    }
+
+    public OutboxStore outbox() {
+        return outbox;
     }
 
     public Future<Void> close() {

@@ -41,6 +41,7 @@ public final class OrdoFixture implements AutoCloseable {
                 .put("mode", "external")
                 .put("http", new JsonObject().put("port", port).put("host", "127.0.0.1").put("instances", 1))
                 .put("aggregates", new JsonObject().put("instances", 2))
+                .put("relay", new JsonObject().put("enabled", false))
                 .put("store", new JsonObject()
                         .put("contactPoints", new JsonArray().add(TestCassandra.contactPoint()))
                         .put("keyspace", "it_" + owner.getSimpleName().toLowerCase())

@@ -42,7 +42,15 @@ public final class StoreFixture implements AutoCloseable {
 
     /** A fresh keyspace named after {@code owner}. */
     public static StoreFixture create(Class<?> owner, int snapshotEvery) {
-        String keyspace = "it_" + owner.getSimpleName().toLowerCase();
+        return open("it_" + owner.getSimpleName().toLowerCase(), snapshotEvery, true);
+    }
+
+    /** The keyspace another fixture (e.g. a running Ordo) uses, as it is. */
+    public static StoreFixture attach(String keyspace) {
+        return open(keyspace, 100, false);
+    }
+
+    private static StoreFixture open(String keyspace, int snapshotEvery, boolean fresh) {
         StoreConfig config = StoreConfig.fromJson(new JsonObject()
                 .put("contactPoints", new JsonArray().add(TestCassandra.contactPoint()))
                 .put("keyspace", keyspace)
@@ -50,7 +58,9 @@ public final class StoreFixture implements AutoCloseable {
                 .put("requestTimeoutMs", 20_000));
         Vertx vertx = Vertx.vertx();
         CqlSession session = await(CqlSessions.open(vertx, config));
-        session.execute("DROP KEYSPACE IF EXISTS " + keyspace);
+        if (fresh) {
+            session.execute("DROP KEYSPACE IF EXISTS " + keyspace);
+        }
         await(new SchemaApplier(vertx, session, config).apply());
         Statements statements = await(Statements.prepare(vertx, session, keyspace));
         return new StoreFixture(vertx, session, config, statements);

@@ -1,0 +1,83 @@
+package io.ordo.outbox;
+
+import io.ordo.config.OrdoConfig;
+import io.ordo.es.EnvelopeCodec;
+import io.ordo.es.EventEnvelope;
+import io.vertx.circuitbreaker.CircuitBreaker;
+import io.vertx.circuitbreaker.CircuitBreakerOptions;
+import io.vertx.circuitbreaker.CircuitBreakerState;
+import io.vertx.circuitbreaker.RetryPolicy;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.kafka.client.producer.KafkaProducer;
+import io.vertx.kafka.client.producer.KafkaProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Map;
+
+/**
+ * Sends envelopes to Kafka (acks=all, idempotent, compressed), each send through a circuit breaker
+ * with exponential backoff and jitter. Key: the aggregate id (one partition per aggregate keeps its
+ * order); value: the JSON envelope; headers: ids and types.
+ */
+final class KafkaPublisher {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaPublisher.class);
+
+    private final KafkaProducer<String, String> producer;
+    private final CircuitBreaker breaker;
+    private final EnvelopeCodec codec;
+
+    KafkaPublisher(Vertx vertx, OrdoConfig.Relay config, EnvelopeCodec codec) {
+        this.codec = codec;
+        this.producer = KafkaProducer.create(vertx, Map.of(
+                "bootstrap.servers", config.bootstrapServers(),
+                "key.serializer", "org.apache.kafka.common.serialization.StringSerializer",
+                "value.serializer", "org.apache.kafka.common.serialization.StringSerializer",
+                "acks", "all",
+                "enable.idempotence", "true",
+                "compression.type", "lz4",
+                "linger.ms", "2",
+                // A send waits at most this long for a broker; the breaker and the relay retry.
+                "max.block.ms", "5000",
+                "request.timeout.ms", "10000",
+                "delivery.timeout.ms", "30000"));
+        this.breaker = CircuitBreaker.create("ordo-kafka", vertx, new CircuitBreakerOptions()
+                        .setMaxFailures(config.breakerMaxFailures())
+                        .setTimeout(40_000)
+                        .setResetTimeout(config.breakerResetTimeoutMs())
+                        .setMaxRetries(2))
+                .retryPolicy(RetryPolicy.exponentialDelayWithJitter(100, 2_000))
+                .openHandler(v -> LOG.warn("Kafka circuit breaker open: the relay pauses"))
+                .halfOpenHandler(v -> LOG.info("Kafka circuit breaker half-open: trying Kafka again"))
+                .closeHandler(v -> LOG.info("Kafka circuit breaker closed: publishing"));
+    }
+
+    Future<Void> publish(EventEnvelope<?> event, String topic) {
+        return breaker.execute(() -> producer.send(record(event, topic)).mapEmpty());
+    }
+
+    CircuitBreakerState state() {
+        return breaker.state();
+    }
+
+    private KafkaProducerRecord<String, String> record(EventEnvelope<?> event, String topic) {
+        KafkaProducerRecord<String, String> record =
+                KafkaProducerRecord.create(topic, event.aggregateId().toString(), codec.encode(event));
+        record.addHeader("event_id", event.eventId().toString());
+        record.addHeader("event_type", event.eventType());
+        record.addHeader("event_version", Integer.toString(event.eventVersion()));
+        record.addHeader("sequence_number", Long.toString(event.sequenceNumber()));
+        record.addHeader("correlation_id", event.correlationId().toString());
+        if (event.causationId() != null) {
+            record.addHeader("causation_id", event.causationId().toString());
+        }
+        return record;
+    }
+
+    Future<Void> close() {
+        breaker.close();
+        return producer.close();
+    }
+}

@@ -1,0 +1,11 @@
+package io.ordo.outbox;
+
+import java.util.UUID;
+
+/**
+ * Word that an event may have been committed at {@code sequenceNumber} of an aggregate: from the
+ * store right after a commit (the fast path) or from an outbox intent found by a source. A hint is
+ * never trusted: the relay checks it against the event store.
+ */
+public record OutboxHint(UUID aggregateId, long sequenceNumber, UUID eventId) {
+}

@@ -1,0 +1,125 @@
+package io.ordo.outbox;
+
+import io.ordo.config.OrdoConfig;
+import io.ordo.es.EventEnvelope;
+import io.ordo.store.EventStore;
+import io.ordo.store.OutboxStore;
+import io.ordo.store.StoreConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Turns hints into publications, treating hints as hints and the event store as the truth
+ * (DESIGN.md §3): for a hinted aggregate it publishes the committed events above its watermark
+ * ({@code aggregate_sequence.published_sequence}), in sequence order, then moves the watermark.
+ * One aggregate is handled at a time, so its order on Kafka is its sequence order; different
+ * aggregates go in parallel. A hint ahead of the stream (an intent whose commit is in flight, lost or
+ * never made) waits for the verification window, then a SERIAL read decides: committed, publish;
+ * not, drop. A failed publication is retried with backoff and never given up: while Kafka is down
+ * the breaker is open and the relay waits, losing nothing.
+ */
+final class OutboxRelay {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OutboxRelay.class);
+    private static final int WATERMARK_CACHE = 10_000;
+
+    private final Vertx vertx;
+    private final EventStore events;
+    private final OutboxStore outbox;
+    private final StoreConfig store;
+    private final OrdoConfig.Relay config;
+    private final KafkaPublisher publisher;
+    /** The work queued per aggregate: each hint runs after the previous one for that aggregate. */
+    private final Map<UUID, Future<Void>> inFlight = new HashMap<>();
+    private final Map<UUID, Long> watermarks = new LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<UUID, Long> eldest) {
+            return size() > WATERMARK_CACHE;
+        }
+    };
+
+    OutboxRelay(Vertx vertx, EventStore events, OutboxStore outbox, StoreConfig store, OrdoConfig.Relay config,
+                KafkaPublisher publisher) {
+        this.vertx = vertx;
+        this.events = events;
+        this.outbox = outbox;
+        this.store = store;
+        this.config = config;
+        this.publisher = publisher;
+    }
+
+    /** Completes once the hinted event is published, or known never to have been committed. */
+    Future<Void> settle(OutboxHint hint) {
+        UUID id = hint.aggregateId();
+        Future<Void> previous = inFlight.getOrDefault(id, Future.succeededFuture());
+        Future<Void> next = previous.transform(ignored -> settleWithRetries(hint, 0));
+        inFlight.put(id, next);
+        next.onComplete(done -> inFlight.remove(id, next));
+        return next;
+    }
+
+    private Future<Void> settleWithRetries(OutboxHint hint, int failures) {
+        return attempt(hint).recover(failure -> {
+            long pause = Math.min(5_000, 100L << Math.min(failures, 6));
+            if (failures % 10 == 0) {
+                LOG.warn("Publishing {} up to {} failed ({}); retrying in {} ms", hint.aggregateId(),
+                        hint.sequenceNumber(), failure.toString(), pause);
+            }
+            return vertx.timer(pause).compose(v -> settleWithRetries(hint, failures + 1));
+        });
+    }
+
+    private Future<Void> attempt(OutboxHint hint) {
+        UUID id = hint.aggregateId();
+        return watermark(id).compose(published -> {
+            if (hint.sequenceNumber() <= published) {
+                return Future.succeededFuture(); // already on Kafka
+            }
+            return events.head(id).compose(head -> {
+                if (hint.sequenceNumber() <= head.version()) {
+                    return publish(id, head, published);
+                }
+                // Ahead of the stream: a commit in flight, or an intent that never became one.
+                return vertx.timer(config.verificationWindowMs())
+                        .compose(v -> outbox.committedEventId(id, hint.sequenceNumber()))
+                        .compose(committed -> {
+                            if (committed == null) {
+                                LOG.info("Dropping hint {}@{}: nothing was committed there", id, hint.sequenceNumber());
+                                return Future.succeededFuture();
+                            }
+                            return events.head(id).compose(now -> publish(id, now, published));
+                        });
+            });
+        });
+    }
+
+    /** Publishes the committed events after {@code published} up to the head, in order, then the watermark. */
+    private Future<Void> publish(UUID id, EventStore.StreamHead head, long published) {
+        String topic = store.topicFor(head.aggregateType());
+        return events.load(id, published + 1, head.version())
+                .compose(stream -> sendInOrder(stream, 0, topic))
+                .compose(v -> outbox.markPublished(id, head.version()))
+                .onSuccess(v -> watermarks.merge(id, head.version(), Math::max));
+    }
+
+    private Future<Void> sendInOrder(List<? extends EventEnvelope<?>> stream, int from, String topic) {
+        if (from == stream.size()) {
+            return Future.succeededFuture();
+        }
+        return publisher.publish(stream.get(from), topic).compose(v -> sendInOrder(stream, from + 1, topic));
+    }
+
+    private Future<Long> watermark(UUID id) {
+        Long known = watermarks.get(id);
+        return known != null ? Future.succeededFuture(known) : outbox.publishedSequence(id).onSuccess(read ->
+                watermarks.merge(id, read, Math::max));
+    }
+}

@@ -1,0 +1,101 @@
+package io.ordo.store;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
+import com.datastax.oss.driver.api.core.cql.Row;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * What the relay reads and writes besides the events: the polling index of outbox intents, the
+ * per-aggregate publication watermark and the sources' checkpoints.
+ */
+public final class OutboxStore {
+
+    /** An outbox intent found in the polling index. */
+    public record IndexedIntent(UUID writtenAt, UUID aggregateId, long sequenceNumber, UUID eventId) {
+    }
+
+    private final Vertx vertx;
+    private final CqlSession session;
+    private final Statements cql;
+    private final StoreConfig config;
+
+    OutboxStore(Vertx vertx, CqlSession session, Statements cql, StoreConfig config) {
+        this.vertx = vertx;
+        this.session = session;
+        this.cql = cql;
+        this.config = config;
+    }
+
+    /** The intents indexed in {@code minute} with {@code after < written_at <= until}, every page. */
+    public Future<List<IndexedIntent>> intents(long minute, UUID after, UUID until) {
+        List<IndexedIntent> intents = new ArrayList<>();
+        return Cql.future(vertx, session.executeAsync(cql.selectOutboxIndex().bind()
+                        .setLong("minute", minute).setUuid("after", after).setUuid("until", until)))
+                .compose(page -> collect(page, intents))
+                .map(v -> intents);
+    }
+
+    private Future<Void> collect(AsyncResultSet page, List<IndexedIntent> into) {
+        for (Row row : page.currentPage()) {
+            into.add(new IndexedIntent(row.getUuid("written_at"), row.getUuid("aggregate_id"),
+                    row.getLong("sequence_number"), row.getUuid("event_id")));
+        }
+        return page.hasMorePages()
+                ? Cql.future(vertx, page.fetchNextPage()).compose(next -> collect(next, into))
+                : Future.succeededFuture();
+    }
+
+    /** The highest sequence number published for the aggregate, 0 if none. */
+    public Future<Long> publishedSequence(UUID aggregateId) {
+        return Cql.future(vertx, session.executeAsync(cql.selectPublishedSequence().bind().setUuid("aggregate_id", aggregateId)))
+                .map(rows -> {
+                    Row row = rows.one();
+                    return row == null || row.isNull("published_sequence") ? 0L : row.getLong("published_sequence");
+                });
+    }
+
+    /** Moves the watermark to {@code sequence}; a lower write arriving late never moves it back. */
+    public Future<Void> markPublished(UUID aggregateId, long sequence) {
+        return Cql.future(vertx, session.executeAsync(cql.updatePublishedSequence().bind()
+                        .setLong("sequence", sequence).setUuid("aggregate_id", aggregateId)))
+                .mapEmpty();
+    }
+
+    /**
+     * The event id at {@code sequence}, read at SERIAL consistency so that a commit still in flight is
+     * completed first: the answer is final. Null if nothing is committed there.
+     */
+    public Future<UUID> committedEventId(UUID aggregateId, long sequence) {
+        return Cql.future(vertx, session.executeAsync(cql.selectEventId().bind()
+                        .setUuid("aggregate_id", aggregateId)
+                        .setLong("sequence_number", sequence)
+                        .setConsistencyLevel(config.serialConsistency())))
+                .map(rows -> {
+                    Row row = rows.one();
+                    return row == null ? null : row.getUuid("event_id");
+                });
+    }
+
+    public Future<String> checkpoint(String source, String task) {
+        return Cql.future(vertx, session.executeAsync(cql.selectCheckpoint().bind()
+                        .setString("source", source).setString("task_id", task)))
+                .map(rows -> {
+                    Row row = rows.one();
+                    return row == null ? null : row.getString("position");
+                });
+    }
+
+    public Future<Void> saveCheckpoint(String source, String task, String position) {
+        return Cql.future(vertx, session.executeAsync(cql.upsertCheckpoint().bind()
+                        .setString("source", source).setString("task_id", task)
+                        .setString("position", position).setInstant("updated_at", Instant.now())))
+                .mapEmpty();
+    }
+}

@@ -1,0 +1,179 @@
+package io.ordo.outbox;
+
+import io.ordo.domain.order.OrderEvent;
+import io.ordo.domain.order.OrderItem;
+import io.ordo.es.CommandMetadata;
+import io.ordo.store.EventStore;
+import io.ordo.store.FaultInjector;
+import io.ordo.testing.Http;
+import io.ordo.testing.OrdoFixture;
+import io.ordo.testing.StoreFixture;
+import io.ordo.testing.TestKafka;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+
+import static io.ordo.testing.StoreFixture.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The outbox relay, judged by what a plain Kafka consumer reads. */
+class RelayIT {
+
+    private static final long POLL_DELAY_MS = 5_000;
+    private static final long VERIFICATION_WINDOW_MS = 2_000;
+
+    private static OrdoFixture ordo;
+    private static Http http;
+    private static StoreFixture beside;
+    private static String customer;
+
+    @BeforeAll
+    static void start() {
+        ordo = OrdoFixture.start(RelayIT.class, new JsonObject()
+                .put("store", new JsonObject().put("requestTimeoutMs", 4_000))
+                .put("relay", new JsonObject().put("enabled", true).put("bootstrapServers", TestKafka.bootstrapServers())
+                        .put("pollIntervalMs", 200).put("pollDelayMs", POLL_DELAY_MS)
+                        .put("verificationWindowMs", VERIFICATION_WINDOW_MS)));
+        http = new Http(ordo.client);
+        beside = StoreFixture.attach("it_relayit");
+        customer = http.customer("relay-" + UUID.randomUUID() + "@example.com");
+    }
+
+    @AfterAll
+    static void stop() {
+        beside.close();
+        ordo.close();
+    }
+
+    /** The order events read for {@code ids}, until {@code done} holds or the timeout passes. */
+    private static Map<String, List<JsonObject>> consume(Set<String> ids, Predicate<Map<String, List<JsonObject>>> done,
+                                                        Duration timeout) {
+        Map<String, List<JsonObject>> byOrder = new HashMap<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "relay-it-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new StringDeserializer())) {
+            consumer.subscribe(List.of("order-events"));
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (!done.test(byOrder) && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
+                    if (ids.contains(record.key())) {
+                        JsonObject envelope = new JsonObject(record.value());
+                        assertEquals(record.key(), envelope.getString("aggregateId"), "keyed by aggregate id");
+                        assertEquals(envelope.getString("eventId"), new String(record.headers().lastHeader("event_id").value()));
+                        byOrder.computeIfAbsent(record.key(), k -> new ArrayList<>()).add(envelope);
+                    }
+                }
+            }
+        }
+        return byOrder;
+    }
+
+    /** Sequence numbers 1..n each present, in order (a duplicate may repeat an earlier one); answers the duplicates. */
+    private static int assertInOrderWithoutGaps(List<JsonObject> events, int expected) {
+        long highest = 0;
+        int duplicates = 0;
+        for (JsonObject event : events) {
+            long sequence = event.getLong("sequenceNumber");
+            if (sequence <= highest) {
+                duplicates++;
+                continue;
+            }
+            assertEquals(highest + 1, sequence, "no gap, and per-aggregate order: " + events);
+            highest = sequence;
+        }
+        assertEquals(expected, highest);
+        return duplicates;
+    }
+
+    private static String createOrder() {
+        HttpResponse<Buffer> created = http.post("/orders", new JsonObject().put("customerId", customer)
+                .put("items", new JsonArray().add(new JsonObject().put("productId", UUID.randomUUID().toString()).put("quantity", 1))));
+        assertEquals(201, created.statusCode(), created.bodyAsString());
+        return created.bodyAsJsonObject().getString("orderId");
+    }
+
+    @Test
+    void everyEventOfAHundredOrdersReachesKafkaInOrder() {
+        List<Future<String>> lifecycles = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            lifecycles.add(ordo.vertx.executeBlocking(() -> {
+                String id = createOrder();
+                assertEquals(200, http.post("/orders/" + id + "/confirm", null).statusCode());
+                assertEquals(200, http.post("/orders/" + id + "/ship",
+                        new JsonObject().put("trackingNumber", "T").put("carrier", "C")).statusCode());
+                assertEquals(200, http.post("/orders/" + id + "/deliver", null).statusCode());
+                return id;
+            }, false));
+        }
+        Set<String> ids = lifecycles.stream().map(StoreFixture::await).collect(Collectors.toSet());
+
+        Map<String, List<JsonObject>> read = consume(ids, byOrder -> byOrder.size() == ids.size()
+                && byOrder.values().stream().allMatch(events -> events.stream()
+                .anyMatch(event -> event.getLong("sequenceNumber") == 4)), Duration.ofSeconds(90));
+
+        assertEquals(ids, read.keySet(), "every order reached Kafka");
+        int duplicates = 0;
+        for (List<JsonObject> events : read.values()) {
+            duplicates += assertInOrderWithoutGaps(events, 4);
+        }
+        System.out.printf("100 orders, 400 events on Kafka, %d duplicates%n", duplicates);
+    }
+
+    @Test
+    void aCommitWithoutTheFastPathIsPublishedByThePollingSource() {
+        // Appended beside the server: no aggregate verticle, so no fast-path hint; only the outbox intent.
+        EventStore store = beside.eventStore();
+        UUID id = UUID.randomUUID();
+        await(store.append("Order", id, 0, List.of(new OrderEvent.OrderCreated(UUID.randomUUID(),
+                List.of(OrderItem.of(UUID.randomUUID(), 1))), new OrderEvent.OrderConfirmed()), CommandMetadata.system()));
+
+        Map<String, List<JsonObject>> read = consume(Set.of(id.toString()), byOrder -> byOrder.containsKey(id.toString())
+                && byOrder.get(id.toString()).size() >= 2, Duration.ofSeconds(60));
+
+        assertInOrderWithoutGaps(read.get(id.toString()), 2);
+    }
+
+    @Test
+    void anIntentThatWasNeverCommittedIsNeverPublished() {
+        UUID orphan = UUID.randomUUID();
+        EventStore crashing = beside.eventStore(FaultInjector.failAt(FaultInjector.Point.AFTER_OUTBOX));
+        assertThrows(FaultInjector.InjectedFault.class, () -> await(crashing.append("Order", orphan, 0,
+                List.of(new OrderEvent.OrderCreated(UUID.randomUUID(), List.of(OrderItem.of(UUID.randomUUID(), 1)))),
+                CommandMetadata.system())));
+        // A committed order after it: once it is on Kafka, the poller has passed the orphan's intent.
+        UUID later = UUID.randomUUID();
+        await(beside.eventStore().append("Order", later, 0, List.of(new OrderEvent.OrderCreated(UUID.randomUUID(),
+                List.of(OrderItem.of(UUID.randomUUID(), 1)))), CommandMetadata.system()));
+
+        Map<String, List<JsonObject>> read = consume(Set.of(orphan.toString(), later.toString()),
+                byOrder -> byOrder.containsKey(later.toString()), Duration.ofSeconds(60));
+        assertTrue(read.containsKey(later.toString()), "the committed order is published");
+        // Give the orphan's hint its verification window, then look again.
+        Map<String, List<JsonObject>> again = consume(Set.of(orphan.toString()), byOrder -> false,
+                Duration.ofMillis(VERIFICATION_WINDOW_MS + 3_000));
+        assertFalse(again.containsKey(orphan.toString()), "an uncommitted event never reaches Kafka");
+    }
+}
