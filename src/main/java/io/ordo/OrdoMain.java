@@ -56,7 +56,11 @@ public final class OrdoMain {
         ConfigRetrieverOptions options = new ConfigRetrieverOptions()
                 .setScanPeriod(0)
                 .addStore(new ConfigStoreOptions().setType("json").setConfig(defaults()));
-        Path override = Path.of(System.getProperty("ordo.config", "conf/config.json"));
+        String named = System.getProperty("ordo.config");
+        Path override = Path.of(named != null ? named : "conf/config.json");
+        if (named != null && !Files.isRegularFile(override)) {
+            return Future.failedFuture("-Dordo.config names " + override.toAbsolutePath() + ", which is not a file");
+        }
         if (Files.isRegularFile(override)) {
             options.addStore(new ConfigStoreOptions().setType("file").setFormat("json")
                     .setConfig(new JsonObject().put("path", override.toString())));

@@ -406,7 +406,7 @@ public final class ChildJvm implements AutoCloseable {
     // ---- files -------------------------------------------------------------------------------
 
     /** The JVM running us (Cassandra 5.0 runs on Java 11 and 17 and fails on 25; Kafka 4 needs 17). */
-    static String javaExecutable() {
+    public static String javaExecutable() {
         return ProcessHandle.current().info().command()
                 .filter(c -> Files.isExecutable(Path.of(c)))
                 .orElseGet(() -> Path.of(System.getProperty("java.home"), "bin", "java").toString());
