@@ -12,6 +12,9 @@ public final class Addresses {
     /** Hints for the outbox relay, right after each local commit (the fast path). */
     public static final String RELAY = "ordo.relay";
 
+    /** The relay's state (its circuit breaker), as JSON. */
+    public static final String RELAY_STATUS = "ordo.relay.status";
+
     /** Commands for the aggregates of {@code type} owned by aggregate verticle {@code shard}. */
     public static String commands(String aggregateType, int shard) {
         return "ordo.cmd." + aggregateType + "." + shard;

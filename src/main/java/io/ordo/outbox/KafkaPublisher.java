@@ -41,13 +41,16 @@ final class KafkaPublisher {
                 "linger.ms", "2",
                 // A send waits at most this long for a broker; the breaker and the relay retry.
                 "max.block.ms", "5000",
-                "request.timeout.ms", "10000",
-                "delivery.timeout.ms", "30000"));
+                // Fail fast enough for the breaker to notice an outage within seconds.
+                "request.timeout.ms", "3000",
+                "delivery.timeout.ms", "4000"));
+        // Send failures are answered through each send's future; this only keeps them out of the error log.
+        producer.exceptionHandler(e -> LOG.debug("Kafka producer: {}", e.toString()));
         this.breaker = CircuitBreaker.create("ordo-kafka", vertx, new CircuitBreakerOptions()
                         .setMaxFailures(config.breakerMaxFailures())
-                        .setTimeout(40_000)
+                        .setTimeout(10_000)
                         .setResetTimeout(config.breakerResetTimeoutMs())
-                        .setMaxRetries(2))
+                        .setMaxRetries(1))
                 .retryPolicy(RetryPolicy.exponentialDelayWithJitter(100, 2_000))
                 .openHandler(v -> LOG.warn("Kafka circuit breaker open: the relay pauses"))
                 .halfOpenHandler(v -> LOG.info("Kafka circuit breaker half-open: trying Kafka again"))

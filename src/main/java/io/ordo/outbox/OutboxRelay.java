@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Turns hints into publications, treating hints as hints and the event store as the truth
@@ -68,7 +69,8 @@ final class OutboxRelay {
 
     private Future<Void> settleWithRetries(OutboxHint hint, int failures) {
         return attempt(hint).recover(failure -> {
-            long pause = Math.min(5_000, 100L << Math.min(failures, 6));
+            long ceiling = Math.min(5_000, 100L << Math.min(failures, 6));
+            long pause = ceiling / 2 + ThreadLocalRandom.current().nextLong(ceiling / 2 + 1); // jitter: retries spread out
             if (failures % 10 == 0) {
                 LOG.warn("Publishing {} up to {} failed ({}); retrying in {} ms", hint.aggregateId(),
                         hint.sequenceNumber(), failure.toString(), pause);

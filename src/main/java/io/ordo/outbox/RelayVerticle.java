@@ -10,6 +10,7 @@ import io.ordo.store.Store;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +27,7 @@ public final class RelayVerticle extends VerticleBase {
     private KafkaPublisher publisher;
     private PollingOutboxSource source;
     private MessageConsumer<OutboxHint> fastPath;
+    private MessageConsumer<Object> status;
 
     public RelayVerticle(OrdoConfig config, Store store) {
         this.config = config;
@@ -37,6 +39,8 @@ public final class RelayVerticle extends VerticleBase {
         publisher = new KafkaPublisher(vertx, config.relay(), new EnvelopeCodec(new EventSerializer(DomainEvents.registry())));
         OutboxRelay relay = new OutboxRelay(vertx, store.events(), store.outbox(), config.store(), config.relay(), publisher);
         fastPath = vertx.eventBus().localConsumer(Addresses.RELAY, hint -> relay.settle(hint.body()));
+        status = vertx.eventBus().localConsumer(Addresses.RELAY_STATUS,
+                request -> request.reply(new JsonObject().put("breaker", publisher.state().name())));
         if (config.store().dialect() != Dialect.CASSANDRA) {
             LOG.warn("No durable outbox source for {} yet (the CDC source is to come): the relay runs on the fast path only",
                     config.store().dialect());
@@ -52,6 +56,6 @@ public final class RelayVerticle extends VerticleBase {
         if (source != null) {
             source.stop();
         }
-        return fastPath.unregister().eventually(() -> publisher.close());
+        return status.unregister().compose(v -> fastPath.unregister()).eventually(() -> publisher.close());
     }
 }

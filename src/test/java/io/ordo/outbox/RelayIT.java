@@ -143,6 +143,35 @@ class RelayIT {
     }
 
     @Test
+    void aKafkaOutageOpensTheBreakerLosesNothingAndDrainsWhenKafkaReturns() throws Exception {
+        Set<String> ids = new java.util.HashSet<>();
+        boolean breakerOpened = false;
+        TestKafka.broker().stop();
+        try {
+            long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (System.nanoTime() < until) {
+                String id = createOrder(); // commands keep succeeding: the store does not wait for Kafka
+                assertEquals(200, http.post("/orders/" + id + "/confirm", null).statusCode());
+                ids.add(id);
+                String state = await(ordo.vertx.eventBus().<JsonObject>request(
+                        io.ordo.command.Addresses.RELAY_STATUS, null)).body().getString("breaker");
+                breakerOpened |= "OPEN".equals(state);
+                Thread.sleep(250);
+            }
+        } finally {
+            TestKafka.broker().start();
+        }
+        assertTrue(breakerOpened, "the circuit breaker opened during the outage");
+
+        Map<String, List<JsonObject>> read = consume(ids, byOrder -> byOrder.size() == ids.size()
+                && byOrder.values().stream().allMatch(events -> events.stream()
+                .anyMatch(event -> event.getLong("sequenceNumber") == 2)), Duration.ofSeconds(90));
+        assertEquals(ids, read.keySet(), "nothing lost in the outage");
+        read.values().forEach(events -> assertInOrderWithoutGaps(events, 2));
+        System.out.printf("Kafka outage of 20 s: %d orders, all on Kafka afterwards, in order%n", ids.size());
+    }
+
+    @Test
     void aCommitWithoutTheFastPathIsPublishedByThePollingSource() {
         // Appended beside the server: no aggregate verticle, so no fast-path hint; only the outbox intent.
         EventStore store = beside.eventStore();
