@@ -29,13 +29,14 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
     /**
      * The outbox relay to Kafka.
      *
+     * @param fastPath               take hints from local commits at once (off: the durable source alone)
      * @param pollDelayMs            the polling source reads intents at least this old: no shorter than
      *                               the store's write timeout, so a slow write is never skipped
      * @param verificationWindowMs   how long a hint ahead of the stream waits for its commit before a
      *                               SERIAL read decides
      * @param initialLookbackMinutes where a source with no checkpoint starts reading
      */
-    public record Relay(boolean enabled, String bootstrapServers, long pollIntervalMs, long pollDelayMs,
+    public record Relay(boolean enabled, boolean fastPath, String bootstrapServers, long pollIntervalMs, long pollDelayMs,
                         long verificationWindowMs, int initialLookbackMinutes, int breakerMaxFailures,
                         long breakerResetTimeoutMs) {
     }
@@ -105,6 +106,7 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
                 store,
                 positive(json.getJsonObject("store", new JsonObject()).getInteger("instances", 2), "store.instances"),
                 new Relay(relay.getBoolean("enabled", true),
+                        relay.getBoolean("fastPath", true),
                         relay.getString("bootstrapServers", "127.0.0.1:9092"),
                         relay.getLong("pollIntervalMs", 500L),
                         Math.max(relay.getLong("pollDelayMs", writeTimeout + 1_000), writeTimeout),

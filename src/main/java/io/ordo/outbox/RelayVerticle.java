@@ -38,7 +38,11 @@ public final class RelayVerticle extends VerticleBase {
     public Future<?> start() {
         publisher = new KafkaPublisher(vertx, config.relay(), new EnvelopeCodec(new EventSerializer(DomainEvents.registry())));
         OutboxRelay relay = new OutboxRelay(vertx, store.events(), store.outbox(), config.store(), config.relay(), publisher);
-        fastPath = vertx.eventBus().localConsumer(Addresses.RELAY, hint -> relay.settle(hint.body()));
+        fastPath = vertx.eventBus().localConsumer(Addresses.RELAY, hint -> {
+            if (config.relay().fastPath()) {
+                relay.settle(hint.body());
+            }
+        });
         status = vertx.eventBus().localConsumer(Addresses.RELAY_STATUS,
                 request -> request.reply(new JsonObject().put("breaker", publisher.state().name())));
         if (config.store().dialect() != Dialect.CASSANDRA) {
