@@ -12,6 +12,9 @@ public final class Addresses {
     /** Hints for the outbox relay, right after each local commit (the fast path). */
     public static final String RELAY = "ordo.relay";
 
+    /** Operations on dead letters: {@code {"action": "list" | "retry" | "discard", "aggregateId"}}. */
+    public static final String DEAD_LETTERS = "ordo.relay.dead-letters";
+
     /** The relay's state (its circuit breaker), as JSON. */
     public static final String RELAY_STATUS = "ordo.relay.status";
 

@@ -13,7 +13,7 @@ import java.util.Map;
  * file named by {@code -Dordo.config}), then the environment variables of {@link #ENVIRONMENT}.
  */
 public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates aggregates, StoreConfig store,
-                         int storeInstances, Relay relay) {
+                         int storeInstances, Relay relay, String opsToken) {
 
     public enum Mode {
         /** Ordo starts its own Cassandra (and, later, Kafka) as child processes. */
@@ -35,10 +35,11 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
      * @param verificationWindowMs   how long a hint ahead of the stream waits for its commit before a
      *                               SERIAL read decides
      * @param initialLookbackMinutes where a source with no checkpoint starts reading
+     * @param maxRecordBytes         the largest record sent; a larger event becomes a dead letter
      */
     public record Relay(boolean enabled, boolean fastPath, String bootstrapServers, long pollIntervalMs, long pollDelayMs,
                         long verificationWindowMs, int initialLookbackMinutes, int breakerMaxFailures,
-                        long breakerResetTimeoutMs) {
+                        long breakerResetTimeoutMs, int maxRecordBytes) {
     }
 
     /**
@@ -71,6 +72,7 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
             Map.entry("ORDO_KAFKA_PORT", "embedded.kafkaPort"),
             Map.entry("ORDO_RELAY_ENABLED", "relay.enabled"),
             Map.entry("ORDO_KAFKA_BOOTSTRAP_SERVERS", "relay.bootstrapServers"),
+            Map.entry("ORDO_OPS_TOKEN", "ops.token"),
             Map.entry("ORDO_STORE_CONTACT_POINTS", "store.contactPoints"),
             Map.entry("ORDO_STORE_LOCAL_DC", "store.localDatacenter"),
             Map.entry("ORDO_STORE_KEYSPACE", "store.keyspace"),
@@ -113,7 +115,9 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
                         relay.getLong("verificationWindowMs", 2 * writeTimeout),
                         relay.getInteger("initialLookbackMinutes", 60),
                         relay.getInteger("breakerMaxFailures", 3),
-                        relay.getLong("breakerResetTimeoutMs", 5_000L)));
+                        relay.getLong("breakerResetTimeoutMs", 5_000L),
+                        relay.getInteger("maxRecordBytes", 1_048_576)),
+                json.getJsonObject("ops", new JsonObject()).getString("token"));
     }
 
     /** Applies the environment overrides of {@link #ENVIRONMENT} to a configuration document. */

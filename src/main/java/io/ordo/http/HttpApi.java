@@ -27,6 +27,8 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -158,6 +160,12 @@ public final class HttpApi {
             send(ctx, order, pathId(ctx), new OrderCommand.CancelOrder(body.optionalString("reason"),
                     body.optionalUuid("cancelledBy")), false);
         });
+
+        router.get("/ops/dead-letters").handler(ctx -> ops(ctx, new JsonObject().put("action", "list")));
+        router.post("/ops/dead-letters/:id/retry").handler(ctx -> ops(ctx, new JsonObject().put("action", "retry")
+                .put("aggregateId", pathId(ctx).toString())));
+        router.post("/ops/dead-letters/:id/discard").handler(ctx -> ops(ctx, new JsonObject().put("action", "discard")
+                .put("aggregateId", pathId(ctx).toString())));
 
         router.route().failureHandler(this::failure);
         router.errorHandler(404, ctx -> Problem.of(404, "NOT_FOUND", "Not found",
@@ -342,6 +350,32 @@ public final class HttpApi {
 
     private static String location(String type, UUID id) {
         return (type.equals(OrderDecider.AGGREGATE_TYPE) ? "/orders/" : "/customers/") + id;
+    }
+
+    // ---- operations ----------------------------------------------------------------------------
+
+    /** Operator requests, guarded by {@code Authorization: Bearer <ops.token>}; off when no token is configured. */
+    private void ops(RoutingContext ctx, JsonObject request) {
+        String token = config.opsToken();
+        if (token == null || token.isBlank()) {
+            Problem.of(403, "OPS_DISABLED", "Forbidden", "operations are off: configure ops.token (ORDO_OPS_TOKEN)").send(ctx);
+            return;
+        }
+        String given = ctx.request().getHeader("Authorization");
+        if (given == null || !MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8),
+                ("Bearer " + token).getBytes(StandardCharsets.UTF_8))) {
+            ctx.response().putHeader("WWW-Authenticate", "Bearer");
+            Problem.of(401, "UNAUTHORIZED", "Unauthorized", "operations need Authorization: Bearer <ops token>").send(ctx);
+            return;
+        }
+        vertx.eventBus().request(Addresses.DEAD_LETTERS, request, new DeliveryOptions().setSendTimeout(60_000))
+                .onSuccess(reply -> ctx.response().putHeader("Content-Type", "application/json")
+                        .end(reply.body() instanceof JsonArray list ? new JsonObject().put("deadLetters", list).encode()
+                                : String.valueOf(reply.body())))
+                .onFailure(failure -> (failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS
+                        ? Problem.of(503, "RELAY_DISABLED", "Service unavailable", "the relay is not running here")
+                        : Problem.of(503, "RELAY_UNAVAILABLE", "Service unavailable", "the relay did not answer; retry"))
+                        .send(ctx));
     }
 
     // ---- queries -------------------------------------------------------------------------------

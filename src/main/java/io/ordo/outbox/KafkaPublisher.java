@@ -11,6 +11,10 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.kafka.client.producer.KafkaProducerRecord;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.SerializationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,19 +35,20 @@ final class KafkaPublisher {
 
     KafkaPublisher(Vertx vertx, OrdoConfig.Relay config, EnvelopeCodec codec) {
         this.codec = codec;
-        this.producer = KafkaProducer.create(vertx, Map.of(
-                "bootstrap.servers", config.bootstrapServers(),
-                "key.serializer", "org.apache.kafka.common.serialization.StringSerializer",
-                "value.serializer", "org.apache.kafka.common.serialization.StringSerializer",
-                "acks", "all",
-                "enable.idempotence", "true",
-                "compression.type", "lz4",
-                "linger.ms", "2",
+        this.producer = KafkaProducer.create(vertx, Map.ofEntries(
+                Map.entry("bootstrap.servers", config.bootstrapServers()),
+                Map.entry("key.serializer", "org.apache.kafka.common.serialization.StringSerializer"),
+                Map.entry("value.serializer", "org.apache.kafka.common.serialization.StringSerializer"),
+                Map.entry("acks", "all"),
+                Map.entry("enable.idempotence", "true"),
+                Map.entry("compression.type", "lz4"),
+                Map.entry("linger.ms", "2"),
+                Map.entry("max.request.size", Integer.toString(config.maxRecordBytes())),
                 // A send waits at most this long for a broker; the breaker and the relay retry.
-                "max.block.ms", "5000",
+                Map.entry("max.block.ms", "5000"),
                 // Fail fast enough for the breaker to notice an outage within seconds.
-                "request.timeout.ms", "3000",
-                "delivery.timeout.ms", "4000"));
+                Map.entry("request.timeout.ms", "3000"),
+                Map.entry("delivery.timeout.ms", "4000")));
         // Send failures are answered through each send's future; this only keeps them out of the error log.
         producer.exceptionHandler(e -> LOG.debug("Kafka producer: {}", e.toString()));
         this.breaker = CircuitBreaker.create("ordo-kafka", vertx, new CircuitBreakerOptions()
@@ -57,8 +62,26 @@ final class KafkaPublisher {
                 .closeHandler(v -> LOG.info("Kafka circuit breaker closed: publishing"));
     }
 
-    Future<Void> publish(EventEnvelope<?> event, String topic) {
-        return breaker.execute(() -> producer.send(record(event, topic)).mapEmpty());
+    /** A publication's outcome: sent, or refused for good (never an outage: the breaker does not count it). */
+    record Outcome(String refusal) {
+        static final Outcome SENT = new Outcome(null);
+
+        boolean sent() {
+            return refusal == null;
+        }
+    }
+
+    Future<Outcome> publish(EventEnvelope<?> event, String topic) {
+        return breaker.execute(() -> producer.send(record(event, topic)).map(sent -> Outcome.SENT)
+                .recover(failure -> isPermanent(failure)
+                        ? Future.succeededFuture(new Outcome(failure.getClass().getSimpleName() + ": " + failure.getMessage()))
+                        : Future.failedFuture(failure)));
+    }
+
+    /** Failures that no retry can cure: the record itself is unacceptable. */
+    private static boolean isPermanent(Throwable failure) {
+        return failure instanceof RecordTooLargeException || failure instanceof RecordBatchTooLargeException
+                || failure instanceof InvalidTopicException || failure instanceof SerializationException;
     }
 
     CircuitBreakerState state() {

@@ -10,6 +10,7 @@ import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,6 +41,8 @@ final class OutboxRelay {
     private final KafkaPublisher publisher;
     /** The work queued per aggregate: each hint runs after the previous one for that aggregate. */
     private final Map<UUID, Future<Void>> inFlight = new HashMap<>();
+    /** Aggregates known to be parked behind a dead letter, and at which sequence number. */
+    private final Map<UUID, Long> parked = new HashMap<>();
     private final Map<UUID, Long> watermarks = new LinkedHashMap<>(256, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<UUID, Long> eldest) {
@@ -85,6 +88,9 @@ final class OutboxRelay {
             if (hint.sequenceNumber() <= published) {
                 return Future.succeededFuture(); // already on Kafka
             }
+            if (parked.containsKey(id)) {
+                return Future.succeededFuture(); // waits behind its dead letter for an operator
+            }
             return events.head(id).compose(head -> {
                 if (hint.sequenceNumber() <= head.version()) {
                     return publish(id, head, published);
@@ -103,20 +109,90 @@ final class OutboxRelay {
         });
     }
 
-    /** Publishes the committed events after {@code published} up to the head, in order, then the watermark. */
+    /**
+     * Publishes the committed events after {@code published} up to the head, in order, then moves the
+     * watermark past what was sent. An event Kafka refuses for good becomes a dead letter: the
+     * watermark stops before it, and the aggregate's later events wait behind it.
+     */
     private Future<Void> publish(UUID id, EventStore.StreamHead head, long published) {
         String topic = store.topicFor(head.aggregateType());
-        return events.load(id, published + 1, head.version())
-                .compose(stream -> sendInOrder(stream, 0, topic))
-                .compose(v -> outbox.markPublished(id, head.version()))
-                .onSuccess(v -> watermarks.merge(id, head.version(), Math::max));
+        return parkedAt(id).compose(parkedAt -> {
+            if (parkedAt != null) {
+                return Future.succeededFuture();
+            }
+            return events.load(id, published + 1, head.version())
+                    .compose(stream -> sendInOrder(stream, 0, topic))
+                    .compose(refused -> {
+                        long sent = refused == null ? head.version() : refused.sequenceNumber() - 1;
+                        Future<Void> watermark = sent > published ? outbox.markPublished(id, sent)
+                                .onSuccess(v -> watermarks.merge(id, sent, Math::max)) : Future.succeededFuture();
+                        return refused == null ? watermark : watermark.compose(v -> deadLetter(refused, topic));
+                    });
+        });
     }
 
-    private Future<Void> sendInOrder(List<? extends EventEnvelope<?>> stream, int from, String topic) {
+    /** Sends the events in order; answers the first one refused for good, or null when all were sent. */
+    private Future<RefusedEvent> sendInOrder(List<? extends EventEnvelope<?>> stream, int from, String topic) {
         if (from == stream.size()) {
-            return Future.succeededFuture();
+            return Future.succeededFuture(null);
         }
-        return publisher.publish(stream.get(from), topic).compose(v -> sendInOrder(stream, from + 1, topic));
+        EventEnvelope<?> event = stream.get(from);
+        return publisher.publish(event, topic).compose(outcome -> outcome.sent()
+                ? sendInOrder(stream, from + 1, topic)
+                : Future.succeededFuture(new RefusedEvent(event, outcome.refusal())));
+    }
+
+    private record RefusedEvent(EventEnvelope<?> event, String refusal) {
+        long sequenceNumber() {
+            return event.sequenceNumber();
+        }
+    }
+
+    private Future<Void> deadLetter(RefusedEvent refused, String topic) {
+        EventEnvelope<?> event = refused.event();
+        LOG.error("Dead letter: {} {}@{} ({}) cannot be published: {}; its later events wait behind it",
+                event.aggregateType(), event.aggregateId(), event.sequenceNumber(), event.eventType(), refused.refusal());
+        return outbox.deadLetter(new OutboxStore.DeadLetter(event.aggregateId(), event.sequenceNumber(), event.eventId(),
+                        event.aggregateType(), event.eventType(), topic, refused.refusal(), Instant.now()))
+                .onSuccess(v -> parked.put(event.aggregateId(), event.sequenceNumber()));
+    }
+
+    /** The sequence number the aggregate is parked at, or null. */
+    private Future<Long> parkedAt(UUID id) {
+        if (parked.containsKey(id)) {
+            return Future.succeededFuture(parked.get(id));
+        }
+        return outbox.deadLetters(id).map(letters -> {
+            if (letters.isEmpty()) {
+                return null;
+            }
+            parked.put(id, letters.get(0).sequenceNumber());
+            return letters.get(0).sequenceNumber();
+        });
+    }
+
+    /** Publishes a parked aggregate again from its dead letter (after, say, the size limit was raised). */
+    Future<Void> retry(UUID id) {
+        return outbox.removeDeadLetters(id)
+                .compose(v -> {
+                    parked.remove(id);
+                    return events.head(id);
+                })
+                .compose(head -> settle(new OutboxHint(id, head.version(), null)));
+    }
+
+    /** Gives up on a dead letter: its event is never published, and the aggregate's later events go on. */
+    Future<Void> discard(UUID id) {
+        return outbox.deadLetters(id).compose(letters -> {
+            if (letters.isEmpty()) {
+                return Future.succeededFuture();
+            }
+            long skipped = letters.get(0).sequenceNumber();
+            LOG.warn("Discarding dead letter {}@{}: it will never be published", id, skipped);
+            return outbox.markPublished(id, skipped)
+                    .onSuccess(v -> watermarks.merge(id, skipped, Math::max))
+                    .compose(v -> retry(id));
+        });
     }
 
     private Future<Long> watermark(UUID id) {

@@ -6,13 +6,18 @@ import io.ordo.domain.DomainEvents;
 import io.ordo.es.EnvelopeCodec;
 import io.ordo.es.EventSerializer;
 import io.ordo.store.Dialect;
+import io.ordo.store.OutboxStore;
 import io.ordo.store.Store;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.UUID;
 
 /**
  * The outbox relay: takes hints from the store's fast path (right after each local commit, on
@@ -28,6 +33,7 @@ public final class RelayVerticle extends VerticleBase {
     private PollingOutboxSource source;
     private MessageConsumer<OutboxHint> fastPath;
     private MessageConsumer<Object> status;
+    private MessageConsumer<JsonObject> deadLetters;
 
     public RelayVerticle(OrdoConfig config, Store store) {
         this.config = config;
@@ -45,6 +51,16 @@ public final class RelayVerticle extends VerticleBase {
         });
         status = vertx.eventBus().localConsumer(Addresses.RELAY_STATUS,
                 request -> request.reply(new JsonObject().put("breaker", publisher.state().name())));
+        deadLetters = vertx.eventBus().localConsumer(Addresses.DEAD_LETTERS, request -> {
+            JsonObject body = request.body();
+            Future<?> done = switch (body.getString("action", "")) {
+                case "list" -> store.outbox().allDeadLetters().map(RelayVerticle::toJson);
+                case "retry" -> relay.retry(UUID.fromString(body.getString("aggregateId"))).map(v -> new JsonObject());
+                case "discard" -> relay.discard(UUID.fromString(body.getString("aggregateId"))).map(v -> new JsonObject());
+                default -> Future.failedFuture("unknown action " + body.getString("action"));
+            };
+            done.onSuccess(request::reply).onFailure(e -> request.fail(500, e.getMessage()));
+        });
         if (config.store().dialect() != Dialect.CASSANDRA) {
             LOG.warn("No durable outbox source for {} yet (the CDC source is to come): the relay runs on the fast path only",
                     config.store().dialect());
@@ -60,6 +76,23 @@ public final class RelayVerticle extends VerticleBase {
         if (source != null) {
             source.stop();
         }
-        return status.unregister().compose(v -> fastPath.unregister()).eventually(() -> publisher.close());
+        return deadLetters.unregister().compose(v -> status.unregister()).compose(v -> fastPath.unregister())
+                .eventually(() -> publisher.close());
+    }
+
+    private static JsonArray toJson(List<OutboxStore.DeadLetter> letters) {
+        JsonArray json = new JsonArray();
+        for (OutboxStore.DeadLetter letter : letters) {
+            json.add(new JsonObject()
+                    .put("aggregateId", letter.aggregateId().toString())
+                    .put("sequenceNumber", letter.sequenceNumber())
+                    .put("eventId", letter.eventId().toString())
+                    .put("aggregateType", letter.aggregateType())
+                    .put("eventType", letter.eventType())
+                    .put("topic", letter.topic())
+                    .put("error", letter.error())
+                    .put("createdAt", letter.createdAt().toString()));
+        }
+        return json;
     }
 }

@@ -21,6 +21,11 @@ public final class OutboxStore {
     public record IndexedIntent(UUID writtenAt, UUID aggregateId, long sequenceNumber, UUID eventId) {
     }
 
+    /** An event that can never be published; its aggregate's later events wait behind it. */
+    public record DeadLetter(UUID aggregateId, long sequenceNumber, UUID eventId, String aggregateType, String eventType,
+                             String topic, String error, Instant createdAt) {
+    }
+
     private final Vertx vertx;
     private final CqlSession session;
     private final Statements cql;
@@ -81,6 +86,53 @@ public final class OutboxStore {
                     Row row = rows.one();
                     return row == null ? null : row.getUuid("event_id");
                 });
+    }
+
+    public Future<Void> deadLetter(DeadLetter letter) {
+        return Cql.future(vertx, session.executeAsync(cql.insertDeadLetter().bind()
+                        .setUuid("aggregate_id", letter.aggregateId())
+                        .setLong("sequence_number", letter.sequenceNumber())
+                        .setUuid("event_id", letter.eventId())
+                        .setString("aggregate_type", letter.aggregateType())
+                        .setString("event_type", letter.eventType())
+                        .setString("topic", letter.topic())
+                        .setString("error", letter.error())
+                        .setInstant("created_at", letter.createdAt())))
+                .mapEmpty();
+    }
+
+    /** The aggregate's dead letters, lowest sequence number first. */
+    public Future<List<DeadLetter>> deadLetters(UUID aggregateId) {
+        return Cql.future(vertx, session.executeAsync(cql.selectDeadLettersOf().bind().setUuid("aggregate_id", aggregateId)))
+                .compose(page -> {
+                    List<DeadLetter> letters = new ArrayList<>();
+                    return collectDeadLetters(page, letters).map(v -> letters);
+                });
+    }
+
+    /** Every dead letter (an operator's list: a small table). */
+    public Future<List<DeadLetter>> allDeadLetters() {
+        return Cql.future(vertx, session.executeAsync(cql.selectDeadLetters().bind()))
+                .compose(page -> {
+                    List<DeadLetter> letters = new ArrayList<>();
+                    return collectDeadLetters(page, letters).map(v -> letters);
+                });
+    }
+
+    private Future<Void> collectDeadLetters(AsyncResultSet page, List<DeadLetter> into) {
+        for (Row row : page.currentPage()) {
+            into.add(new DeadLetter(row.getUuid("aggregate_id"), row.getLong("sequence_number"), row.getUuid("event_id"),
+                    row.getString("aggregate_type"), row.getString("event_type"), row.getString("topic"),
+                    row.getString("error"), row.getInstant("created_at")));
+        }
+        return page.hasMorePages()
+                ? Cql.future(vertx, page.fetchNextPage()).compose(next -> collectDeadLetters(next, into))
+                : Future.succeededFuture();
+    }
+
+    public Future<Void> removeDeadLetters(UUID aggregateId) {
+        return Cql.future(vertx, session.executeAsync(cql.deleteDeadLettersOf().bind().setUuid("aggregate_id", aggregateId)))
+                .mapEmpty();
     }
 
     public Future<String> checkpoint(String source, String task) {

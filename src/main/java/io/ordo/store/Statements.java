@@ -71,6 +71,21 @@ public final class Statements {
             SELECT written_at, aggregate_id, sequence_number, event_id FROM %s.outbox_by_minute
             WHERE minute = :minute AND written_at > :after AND written_at <= :until""";
 
+    // dead letters: events that can never be published, with their aggregate's later events parked behind them
+    static final String INSERT_DEAD_LETTER = """
+            INSERT INTO %s.dead_letter_events (aggregate_id, sequence_number, event_id, aggregate_type, event_type, topic,
+                error, attempts, status, created_at, updated_at)
+            VALUES (:aggregate_id, :sequence_number, :event_id, :aggregate_type, :event_type, :topic,
+                :error, 1, 'PARKED', :created_at, :created_at)""";
+    static final String SELECT_DEAD_LETTERS_OF = """
+            SELECT aggregate_id, sequence_number, event_id, aggregate_type, event_type, topic, error, created_at
+            FROM %s.dead_letter_events WHERE aggregate_id = :aggregate_id""";
+    static final String SELECT_DEAD_LETTERS = """
+            SELECT aggregate_id, sequence_number, event_id, aggregate_type, event_type, topic, error, created_at
+            FROM %s.dead_letter_events""";
+    static final String DELETE_DEAD_LETTERS_OF = """
+            DELETE FROM %s.dead_letter_events WHERE aggregate_id = :aggregate_id""";
+
     // checkpoints of the outbox sources
     static final String SELECT_CHECKPOINT = """
             SELECT position FROM %s.cdc_checkpoints WHERE source = :source AND task_id = :task_id""";
@@ -109,7 +124,8 @@ public final class Statements {
             DELETE_OUTBOX_MESSAGE, INSERT_SNAPSHOT, SELECT_SNAPSHOT_AT_OR_BEFORE, SELECT_SNAPSHOT_TIMES,
             SELECT_PROCESSED_COMMAND, INSERT_PROCESSED_COMMAND, RESERVE_EMAIL, RELEASE_EMAIL,
             SELECT_PUBLISHED_SEQUENCE, UPDATE_PUBLISHED_SEQUENCE, SELECT_OUTBOX_INDEX,
-            SELECT_CHECKPOINT, UPSERT_CHECKPOINT);
+            SELECT_CHECKPOINT, UPSERT_CHECKPOINT, INSERT_DEAD_LETTER, SELECT_DEAD_LETTERS_OF, SELECT_DEAD_LETTERS,
+            DELETE_DEAD_LETTERS_OF);
 
     private final Map<String, PreparedStatement> prepared;
 
@@ -187,6 +203,22 @@ public final class Statements {
 
     public PreparedStatement selectOutboxIndex() {
         return prepared.get(SELECT_OUTBOX_INDEX);
+    }
+
+    public PreparedStatement insertDeadLetter() {
+        return prepared.get(INSERT_DEAD_LETTER);
+    }
+
+    public PreparedStatement selectDeadLettersOf() {
+        return prepared.get(SELECT_DEAD_LETTERS_OF);
+    }
+
+    public PreparedStatement selectDeadLetters() {
+        return prepared.get(SELECT_DEAD_LETTERS);
+    }
+
+    public PreparedStatement deleteDeadLettersOf() {
+        return prepared.get(DELETE_DEAD_LETTERS_OF);
     }
 
     public PreparedStatement selectCheckpoint() {

@@ -1,0 +1,135 @@
+package io.ordo.outbox;
+
+import io.ordo.testing.Http;
+import io.ordo.testing.OrdoFixture;
+import io.ordo.testing.TestKafka;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A poison event (larger than Kafka accepts) becomes one dead letter; its aggregate's later events
+ * wait behind it while other aggregates flow; after the limit is raised, a retry publishes them in order.
+ */
+class DeadLetterIT {
+
+    private static final String TOKEN = "ops-secret";
+
+    private static JsonObject config(int maxRecordBytes) {
+        return new JsonObject()
+                .put("ops", new JsonObject().put("token", TOKEN))
+                .put("store", new JsonObject().put("requestTimeoutMs", 4_000))
+                .put("relay", new JsonObject().put("enabled", true).put("bootstrapServers", TestKafka.bootstrapServers())
+                        .put("pollIntervalMs", 200).put("pollDelayMs", 5_000).put("verificationWindowMs", 2_000)
+                        .put("maxRecordBytes", maxRecordBytes));
+    }
+
+    private static Map<String, List<Long>> sequences(Set<String> ids, int wanted, Duration timeout) {
+        Map<String, List<Long>> read = new HashMap<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "dead-letter-it-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new StringDeserializer())) {
+            consumer.subscribe(List.of("order-events"));
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (read.values().stream().mapToInt(List::size).sum() < wanted && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
+                    if (ids.contains(record.key())) {
+                        read.computeIfAbsent(record.key(), k -> new ArrayList<>())
+                                .add(new JsonObject(record.value()).getLong("sequenceNumber"));
+                    }
+                }
+            }
+        }
+        return read;
+    }
+
+    private static HttpResponse<Buffer> ops(Http http, HttpMethod method, String path, boolean authorized) {
+        return http.send(method, path, null, authorized ? Map.of("Authorization", "Bearer " + TOKEN) : Map.of());
+    }
+
+    @Test
+    void aDiscardedDeadLetterIsSkippedAndTheAggregateGoesOn() {
+        try (OrdoFixture small = OrdoFixture.start(DeadLetterIT.class, config(4_000))) {
+            Http http = new Http(small.client);
+            String customer = http.customer("discard-" + UUID.randomUUID() + "@example.com");
+            String id = http.post("/orders", new JsonObject().put("customerId", customer).put("items", new JsonArray()
+                    .add(new JsonObject().put("productId", UUID.randomUUID().toString()).put("quantity", 1))))
+                    .bodyAsJsonObject().getString("orderId");
+            JsonArray hundredLines = new JsonArray();
+            for (int i = 0; i < 100; i++) {
+                hundredLines.add(new JsonObject().put("productId", UUID.randomUUID().toString()).put("quantity", i + 1));
+            }
+            http.put("/orders/" + id + "/items", new JsonObject().put("items", hundredLines));
+            http.post("/orders/" + id + "/confirm", null);
+            assertEquals(List.of(1L), sequences(Set.of(id), 3, Duration.ofSeconds(15)).get(id));
+
+            assertEquals(200, ops(http, HttpMethod.POST, "/ops/dead-letters/" + id + "/discard", true).statusCode());
+            assertEquals(List.of(1L, 3L), sequences(Set.of(id), 2, Duration.ofSeconds(30)).get(id),
+                    "the discarded event is skipped; the next one is published");
+        }
+    }
+
+    @Test
+    void aPoisonEventIsParkedUntilAnOperatorRetriesIt() {
+        String poisoned;
+        String healthy;
+        try (OrdoFixture small = OrdoFixture.start(DeadLetterIT.class, config(4_000))) {
+            Http http = new Http(small.client);
+            String customer = http.customer("dead-" + UUID.randomUUID() + "@example.com");
+            JsonObject oneItem = new JsonObject().put("customerId", customer).put("items", new JsonArray()
+                    .add(new JsonObject().put("productId", UUID.randomUUID().toString()).put("quantity", 1)));
+            poisoned = http.post("/orders", oneItem).bodyAsJsonObject().getString("orderId");
+            healthy = http.post("/orders", oneItem).bodyAsJsonObject().getString("orderId");
+            JsonArray hundredLines = new JsonArray(); // about 7 KB: larger than this server's 4 KB record limit
+            for (int i = 0; i < 100; i++) {
+                hundredLines.add(new JsonObject().put("productId", UUID.randomUUID().toString()).put("quantity", i + 1));
+            }
+            assertEquals(200, http.put("/orders/" + poisoned + "/items", new JsonObject().put("items", hundredLines)).statusCode());
+            assertEquals(200, http.post("/orders/" + poisoned + "/confirm", null).statusCode());
+            assertEquals(200, http.post("/orders/" + healthy + "/confirm", null).statusCode());
+
+            Map<String, List<Long>> read = sequences(Set.of(poisoned, healthy), 3, Duration.ofSeconds(30));
+            assertEquals(List.of(1L, 2L), read.get(healthy), "other aggregates flow");
+            assertEquals(List.of(1L), read.get(poisoned), "the poison and what follows it wait");
+
+            assertEquals(401, ops(http, HttpMethod.GET, "/ops/dead-letters", false).statusCode());
+            JsonArray letters = ops(http, HttpMethod.GET, "/ops/dead-letters", true).bodyAsJsonObject().getJsonArray("deadLetters");
+            assertEquals(1, letters.size(), letters.encode());
+            JsonObject letter = letters.getJsonObject(0);
+            assertEquals(poisoned, letter.getString("aggregateId"));
+            assertEquals(2, letter.getLong("sequenceNumber"));
+            assertEquals("OrderItemsUpdated", letter.getString("eventType"));
+            assertTrue(letter.getString("error").contains("RecordTooLarge"), letter.getString("error"));
+        }
+
+        // The same store, now with Kafka's ordinary limit: the operator retries the dead letter.
+        try (OrdoFixture raised = OrdoFixture.start(DeadLetterIT.class, config(1_048_576)
+                .put("store", new JsonObject().put("keyspace", "it_deadletterit").put("requestTimeoutMs", 4_000)))) {
+            Http http = new Http(raised.client);
+            assertEquals(200, ops(http, HttpMethod.POST, "/ops/dead-letters/" + poisoned + "/retry", true).statusCode());
+            Map<String, List<Long>> read = sequences(Set.of(poisoned), 3, Duration.ofSeconds(30));
+            assertEquals(List.of(1L, 2L, 3L), read.get(poisoned), "published in order after the retry");
+            assertEquals(0, ops(http, HttpMethod.GET, "/ops/dead-letters", true).bodyAsJsonObject()
+                    .getJsonArray("deadLetters").size());
+        }
+    }
+}
