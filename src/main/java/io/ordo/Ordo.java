@@ -13,6 +13,7 @@ import io.ordo.es.Aggregate;
 import io.ordo.es.EventEnvelope;
 import io.ordo.http.HttpApi;
 import io.ordo.http.HttpVerticle;
+import io.ordo.http.LiveFeedVerticle;
 import io.ordo.outbox.OutboxHint;
 import io.ordo.outbox.RelayVerticle;
 import io.ordo.store.AppendResult;
@@ -91,6 +92,9 @@ public final class Ordo {
         }
         if (config.relay().enabled()) {
             chain = chain.compose(v -> deploy(() -> new RelayVerticle(config, store), 1));
+            if (config.http().enabled()) {
+                chain = chain.compose(v -> deploy(() -> new LiveFeedVerticle(config), 1));
+            }
         }
         if (config.http().enabled()) {
             chain = chain.compose(v -> deploy(() -> new HttpVerticle(config, contract), config.http().instances()));

@@ -60,6 +60,8 @@ public final class AggregateVerticle extends VerticleBase {
     private final OrdoConfig.Aggregates config;
     private final int snapshotEvery;
     private final DeliveryOptions appendOptions;
+    /** Without the relay, the live feed comes from local commits; with it, from what reaches Kafka. */
+    private final boolean liveFromLocalCommits;
     private final Map<String, Decider<Object, Object, DomainEvent>> deciders = new HashMap<>();
     private final Map<String, Pipeline> pipelines = new HashMap<>();
     private final Map<String, Aggregate<Object>> cache;
@@ -68,6 +70,7 @@ public final class AggregateVerticle extends VerticleBase {
         this.shard = shard;
         this.config = ordo.aggregates();
         this.snapshotEvery = ordo.store().snapshotEvery();
+        this.liveFromLocalCommits = !ordo.relay().enabled();
         // An append is up to five store round trips (outbox, commit, its resolution, aggregate_sequence).
         this.appendOptions = new DeliveryOptions().setSendTimeout(appendTimeout(ordo).toMillis());
         register(new OrderDecider());
@@ -392,7 +395,9 @@ public final class AggregateVerticle extends VerticleBase {
         String kept = committed.state() instanceof CustomerState customer ? customer.email() : null;
         List<Future<?>> releases = new ArrayList<>();
         for (EventEnvelope<?> event : events) {
-            vertx.eventBus().publish(Addresses.live(committed.type()), event);
+            if (liveFromLocalCommits) {
+                vertx.eventBus().publish(Addresses.live(committed.type()), event);
+            }
             if (event.eventData() instanceof CustomerEvent.CustomerEmailChanged changed && changed.previousEmail() != null
                     && !changed.previousEmail().equals(kept)) {
                 releases.add(vertx.eventBus().request(Addresses.STORE,

@@ -108,6 +108,24 @@ class RelayIT {
         return duplicates;
     }
 
+    /**
+     * Connects a WebSocket client. Once in about ten runs the first handshake with a server that has
+     * served nothing yet was closed ("Connection closed while handshake in process"); not yet
+     * understood (see the issue note), so a closed handshake is tried again, at most twice.
+     */
+    private static io.vertx.core.http.WebSocket connect(OrdoFixture server, String uri) {
+        RuntimeException last = null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            try {
+                return await(server.vertx.createWebSocketClient().connect(new io.vertx.core.http.WebSocketConnectOptions()
+                        .setHost("127.0.0.1").setPort(server.port).setURI(uri)));
+            } catch (RuntimeException e) {
+                last = e;
+            }
+        }
+        throw last;
+    }
+
     private static String createOrder() {
         HttpResponse<Buffer> created = http.post("/orders", new JsonObject().put("customerId", customer)
                 .put("items", new JsonArray().add(new JsonObject().put("productId", UUID.randomUUID().toString()).put("quantity", 1))));
@@ -172,7 +190,7 @@ class RelayIT {
     }
 
     @Test
-    void twoServersOnOneStoreLoseNothingAndKeepTheOrder() {
+    void twoServersOnOneStoreLoseNothingAndKeepTheOrder() throws InterruptedException {
         // A second server on the same keyspace, with its own aggregate cache and its own relay.
         try (OrdoFixture second = OrdoFixture.start(RelayIT.class, new JsonObject()
                 .put("store", new JsonObject().put("keyspace", "it_relayit").put("requestTimeoutMs", 4_000))
@@ -184,6 +202,10 @@ class RelayIT {
             for (int i = 0; i < 20; i++) {
                 ids.add(createOrder());
             }
+            // A WebSocket client of the second server watches an order that the first server changes too.
+            List<JsonObject> frames = new java.util.concurrent.CopyOnWriteArrayList<>();
+            io.vertx.core.http.WebSocket socket = connect(second, "/ws/orders/" + ids.get(0) + "?fromVersion=1");
+            socket.textMessageHandler(text -> frames.add(new JsonObject(text)));
             // Both servers change the same orders, concurrently: conflicts are retried, nothing is lost.
             List<Future<HttpResponse<Buffer>>> changes = new ArrayList<>();
             for (int round = 0; round < 5; round++) {
@@ -208,6 +230,13 @@ class RelayIT {
                 duplicates += assertInOrderWithoutGaps(events, 6);
             }
             System.out.printf("two servers, 20 orders x 6 events: all on Kafka in order, %d duplicates%n", duplicates);
+
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (frames.size() < 6 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), frames.stream().map(frame -> frame.getLong("sequenceNumber")).toList(),
+                    "the live feed shows both servers' events, from Kafka, without gap or repeat");
         }
     }
 
