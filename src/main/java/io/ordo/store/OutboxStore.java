@@ -3,6 +3,7 @@ package io.ordo.store;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
 import com.datastax.oss.driver.api.core.cql.Row;
+import com.datastax.oss.driver.api.core.cql.Statement;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
@@ -10,6 +11,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * What the relay reads and writes besides the events: the polling index of outbox intents, the
@@ -40,20 +42,23 @@ public final class OutboxStore {
 
     /** The intents indexed in {@code minute} with {@code after < written_at <= until}, every page. */
     public Future<List<IndexedIntent>> intents(long minute, UUID after, UUID until) {
-        List<IndexedIntent> intents = new ArrayList<>();
-        return Cql.future(vertx, session.executeAsync(cql.selectOutboxIndex().bind()
-                        .setLong("minute", minute).setUuid("after", after).setUuid("until", until)))
-                .compose(page -> collect(page, intents))
-                .map(v -> intents);
+        return all(cql.selectOutboxIndex().bind().setLong("minute", minute).setUuid("after", after).setUuid("until", until),
+                row -> new IndexedIntent(row.getUuid("written_at"), row.getUuid("aggregate_id"),
+                        row.getLong("sequence_number"), row.getUuid("event_id")));
     }
 
-    private Future<Void> collect(AsyncResultSet page, List<IndexedIntent> into) {
+    /** Every row of a query, page after page. */
+    private <T> Future<List<T>> all(Statement<?> query, Function<Row, T> read) {
+        List<T> rows = new ArrayList<>();
+        return Cql.future(vertx, session.executeAsync(query)).compose(page -> collect(page, read, rows)).map(v -> rows);
+    }
+
+    private <T> Future<Void> collect(AsyncResultSet page, Function<Row, T> read, List<T> into) {
         for (Row row : page.currentPage()) {
-            into.add(new IndexedIntent(row.getUuid("written_at"), row.getUuid("aggregate_id"),
-                    row.getLong("sequence_number"), row.getUuid("event_id")));
+            into.add(read.apply(row));
         }
         return page.hasMorePages()
-                ? Cql.future(vertx, page.fetchNextPage()).compose(next -> collect(next, into))
+                ? Cql.future(vertx, page.fetchNextPage()).compose(next -> collect(next, read, into))
                 : Future.succeededFuture();
     }
 
@@ -103,31 +108,18 @@ public final class OutboxStore {
 
     /** The aggregate's dead letters, lowest sequence number first. */
     public Future<List<DeadLetter>> deadLetters(UUID aggregateId) {
-        return Cql.future(vertx, session.executeAsync(cql.selectDeadLettersOf().bind().setUuid("aggregate_id", aggregateId)))
-                .compose(page -> {
-                    List<DeadLetter> letters = new ArrayList<>();
-                    return collectDeadLetters(page, letters).map(v -> letters);
-                });
+        return all(cql.selectDeadLettersOf().bind().setUuid("aggregate_id", aggregateId), OutboxStore::deadLetter);
     }
 
     /** Every dead letter (an operator's list: a small table). */
     public Future<List<DeadLetter>> allDeadLetters() {
-        return Cql.future(vertx, session.executeAsync(cql.selectDeadLetters().bind()))
-                .compose(page -> {
-                    List<DeadLetter> letters = new ArrayList<>();
-                    return collectDeadLetters(page, letters).map(v -> letters);
-                });
+        return all(cql.selectDeadLetters().bind(), OutboxStore::deadLetter);
     }
 
-    private Future<Void> collectDeadLetters(AsyncResultSet page, List<DeadLetter> into) {
-        for (Row row : page.currentPage()) {
-            into.add(new DeadLetter(row.getUuid("aggregate_id"), row.getLong("sequence_number"), row.getUuid("event_id"),
-                    row.getString("aggregate_type"), row.getString("event_type"), row.getString("topic"),
-                    row.getString("error"), row.getInstant("created_at")));
-        }
-        return page.hasMorePages()
-                ? Cql.future(vertx, page.fetchNextPage()).compose(next -> collectDeadLetters(next, into))
-                : Future.succeededFuture();
+    private static DeadLetter deadLetter(Row row) {
+        return new DeadLetter(row.getUuid("aggregate_id"), row.getLong("sequence_number"), row.getUuid("event_id"),
+                row.getString("aggregate_type"), row.getString("event_type"), row.getString("topic"),
+                row.getString("error"), row.getInstant("created_at"));
     }
 
     public Future<Void> removeDeadLetters(UUID aggregateId) {
