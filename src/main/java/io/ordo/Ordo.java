@@ -52,15 +52,18 @@ public final class Ordo {
     private final Vertx vertx;
     private final OrdoConfig config;
     private final Store store;
+    private final FaultInjector faults;
     private final HttpApi.Contract contract;
     private final EmbeddedCassandra cassandra;
     private final EmbeddedKafka kafka;
     private final List<String> deployments = new ArrayList<>();
 
-    private Ordo(Vertx vertx, OrdoConfig config, Store store, HttpApi.Contract contract, Children children) {
+    private Ordo(Vertx vertx, OrdoConfig config, Store store, FaultInjector faults, HttpApi.Contract contract,
+                 Children children) {
         this.vertx = vertx;
         this.config = config;
         this.store = store;
+        this.faults = faults;
         this.contract = contract;
         this.cassandra = children.cassandra();
         this.kafka = children.kafka();
@@ -78,7 +81,7 @@ public final class Ordo {
                 : Future.succeededFuture(new Children(null, null));
         return started.compose(children -> HttpApi.contract(vertx)
                 .compose(contract -> Store.open(vertx, config.store(), faults)
-                        .map(store -> new Ordo(vertx, config, store, contract, children)))
+                        .map(store -> new Ordo(vertx, config, store, faults, contract, children)))
                 .recover(failure -> stopChildren(vertx, children).transform(v -> Future.failedFuture(failure)))
                 .compose(ordo -> ordo.deployVerticles().map(ordo)
                         .recover(failure -> ordo.undeploy().transform(v -> Future.failedFuture(failure)))));
@@ -91,7 +94,7 @@ public final class Ordo {
             chain = chain.compose(v -> deploy(() -> new AggregateVerticle(owned, config), 1));
         }
         if (config.relay().enabled()) {
-            chain = chain.compose(v -> deploy(() -> new RelayVerticle(config, store), 1));
+            chain = chain.compose(v -> deploy(() -> new RelayVerticle(config, store, faults), 1));
             if (config.http().enabled()) {
                 chain = chain.compose(v -> deploy(() -> new LiveFeedVerticle(config), 1));
             }

@@ -3,6 +3,7 @@ package io.ordo.outbox;
 import io.ordo.config.OrdoConfig;
 import io.ordo.es.EventEnvelope;
 import io.ordo.store.EventStore;
+import io.ordo.store.FaultInjector;
 import io.ordo.store.OutboxStore;
 import io.ordo.store.StoreConfig;
 import io.vertx.core.Future;
@@ -39,6 +40,7 @@ final class OutboxRelay {
     private final StoreConfig store;
     private final OrdoConfig.Relay config;
     private final KafkaPublisher publisher;
+    private final FaultInjector faults;
     /** The work queued per aggregate: each hint runs after the previous one for that aggregate. */
     private final Map<UUID, Future<Void>> inFlight = new HashMap<>();
     /** Aggregates known to be parked behind a dead letter, and at which sequence number. */
@@ -51,13 +53,14 @@ final class OutboxRelay {
     };
 
     OutboxRelay(Vertx vertx, EventStore events, OutboxStore outbox, StoreConfig store, OrdoConfig.Relay config,
-                KafkaPublisher publisher) {
+                KafkaPublisher publisher, FaultInjector faults) {
         this.vertx = vertx;
         this.events = events;
         this.outbox = outbox;
         this.store = store;
         this.config = config;
         this.publisher = publisher;
+        this.faults = faults;
     }
 
     /** Completes once the hinted event is published, or known never to have been committed. */
@@ -138,7 +141,7 @@ final class OutboxRelay {
         }
         EventEnvelope<?> event = stream.get(from);
         return publisher.publish(event, topic).compose(outcome -> outcome.sent()
-                ? sendInOrder(stream, from + 1, topic)
+                ? faults.at(FaultInjector.Point.RELAY_PUBLISHED, event.aggregateId()).compose(v -> sendInOrder(stream, from + 1, topic))
                 : Future.succeededFuture(new RefusedEvent(event, outcome.refusal())));
     }
 

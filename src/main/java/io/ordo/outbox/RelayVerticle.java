@@ -6,6 +6,7 @@ import io.ordo.domain.DomainEvents;
 import io.ordo.es.EnvelopeCodec;
 import io.ordo.es.EventSerializer;
 import io.ordo.store.Dialect;
+import io.ordo.store.FaultInjector;
 import io.ordo.store.OutboxStore;
 import io.ordo.store.Store;
 import io.vertx.core.Future;
@@ -29,21 +30,24 @@ public final class RelayVerticle extends VerticleBase {
 
     private final OrdoConfig config;
     private final Store store;
+    private final FaultInjector faults;
     private KafkaPublisher publisher;
     private PollingOutboxSource source;
     private MessageConsumer<OutboxHint> fastPath;
     private MessageConsumer<Object> status;
     private MessageConsumer<JsonObject> deadLetters;
 
-    public RelayVerticle(OrdoConfig config, Store store) {
+    public RelayVerticle(OrdoConfig config, Store store, FaultInjector faults) {
         this.config = config;
         this.store = store;
+        this.faults = faults;
     }
 
     @Override
     public Future<?> start() {
         publisher = new KafkaPublisher(vertx, config.relay(), new EnvelopeCodec(new EventSerializer(DomainEvents.registry())));
-        OutboxRelay relay = new OutboxRelay(vertx, store.events(), store.outbox(), config.store(), config.relay(), publisher);
+        OutboxRelay relay = new OutboxRelay(vertx, store.events(), store.outbox(), config.store(), config.relay(), publisher,
+                faults);
         fastPath = vertx.eventBus().localConsumer(Addresses.RELAY, hint -> {
             if (config.relay().fastPath()) {
                 relay.settle(hint.body());

@@ -6,7 +6,7 @@ import io.vertx.core.Future;
 import java.util.UUID;
 
 /**
- * A seam for tests to stop an append dead at a chosen step, to prove that nothing committed is
+ * A seam for tests to stop an append (or the relay) dead at a chosen step, to prove that nothing committed is
  * lost and nothing uncommitted is published. Production uses {@link #NONE}.
  */
 @FunctionalInterface
@@ -20,7 +20,9 @@ public interface FaultInjector {
         /** The commit's answer has arrived (with {@link #timeoutAt}: it is lost, though the batch applied). */
         COMMIT_ANSWERED,
         /** The conditional batch is applied; nothing after it has run. */
-        AFTER_COMMIT
+        AFTER_COMMIT,
+        /** The relay has an event on Kafka and has not moved the aggregate's watermark yet. */
+        RELAY_PUBLISHED
     }
 
     FaultInjector NONE = (point, aggregateId) -> Future.succeededFuture();

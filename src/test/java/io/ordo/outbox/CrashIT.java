@@ -41,13 +41,17 @@ class CrashIT {
 
     /** Starts {@code target/ordo.jar} against the test Cassandra and Kafka, set to halt at {@code point}. */
     private static Process serverHaltingAt(String point, int port, Path dir) throws IOException, InterruptedException {
+        return serverHaltingAt(point, port, dir, false);
+    }
+
+    private static Process serverHaltingAt(String point, int port, Path dir, boolean relay) throws IOException, InterruptedException {
         Path config = dir.resolve("config.json");
         Files.writeString(config, new JsonObject()
                 .put("mode", "external")
                 .put("http", new JsonObject().put("host", "127.0.0.1").put("port", port).put("instances", 1))
                 .put("store", new JsonObject().put("contactPoints", new JsonArray().add(TestCassandra.contactPoint()))
                         .put("keyspace", KEYSPACE))
-                .put("relay", new JsonObject().put("enabled", false))
+                .put("relay", new JsonObject().put("enabled", relay).put("bootstrapServers", TestKafka.bootstrapServers()))
                 .encode());
         Process server = new ProcessBuilder(ChildJvm.javaExecutable(), "-Dordo.config=" + config,
                 "-Dordo.fault.haltAt=" + point, "-jar", Path.of("target", "ordo.jar").toAbsolutePath().toString())
@@ -72,8 +76,12 @@ class CrashIT {
 
     /** Registers a customer on the doomed server; the append halts it at the injected point. */
     private static String registerAndDie(String point, Path dir) throws Exception {
+        return registerAndDie(point, dir, false);
+    }
+
+    private static String registerAndDie(String point, Path dir, boolean relay) throws Exception {
         int port = ChildJvm.freePort();
-        Process server = serverHaltingAt(point, port, dir);
+        Process server = serverHaltingAt(point, port, dir, relay);
         String id = UUID.randomUUID().toString();
         String body = new JsonObject().put("customerId", id).put("email", "crash-" + id + "@example.com")
                 .put("firstName", "Ann").put("lastName", "Lee").encode();
@@ -113,6 +121,8 @@ class CrashIT {
         Path dir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "crash-it");
         String committed = registerAndDie("AFTER_COMMIT", dir);
         String intentOnly = registerAndDie("AFTER_OUTBOX", dir);
+        // Killed mid-publication: the event reached Kafka, the watermark did not move.
+        String midPublication = registerAndDie("RELAY_PUBLISHED", dir, true);
 
         // A healthy server on the same store: its polling source finds both intents.
         try (OrdoFixture restarted = OrdoFixture.start(CrashIT.class, new JsonObject()
@@ -122,6 +132,14 @@ class CrashIT {
             List<JsonObject> published = customerEvents(committed, 1, Duration.ofSeconds(60));
             assertEquals(1, published.size(), "the committed registration reached Kafka after the crash");
             assertEquals("CustomerRegistered", published.get(0).getString("eventType"));
+
+            // After the crash mid-publication, the aggregate goes on: its next event follows the first.
+            assertEquals(200, new Http(restarted.client).put("/customers/" + midPublication,
+                    new JsonObject().put("firstName", "Anne").put("lastName", "Lee")).statusCode());
+            List<Long> sequences = customerEvents(midPublication, 3, Duration.ofSeconds(20)).stream()
+                    .map(event -> event.getLong("sequenceNumber")).toList();
+            assertEquals(List.of(1L, 2L), sequences.stream().distinct().toList(), "in order, nothing missing: " + sequences);
+            assertEquals(1L, sequences.get(0));
 
             assertEquals(404, new Http(restarted.client).get("/customers/" + intentOnly).statusCode(), "never committed");
             assertEquals(List.of(), customerEvents(intentOnly, 1, Duration.ofSeconds(10)), "never published");

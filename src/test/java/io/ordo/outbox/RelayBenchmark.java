@@ -152,7 +152,8 @@ public final class RelayBenchmark {
             OrdoConfig.Relay config = OrdoConfig.fromJson(relay(servers, true)).relay();
             EnvelopeCodec codec = new EnvelopeCodec(new EventSerializer(DomainEvents.registry()));
             KafkaPublisher publisher = new KafkaPublisher(fixture.vertx, config, codec);
-            OutboxRelay relay = new OutboxRelay(fixture.vertx, store.events(), store.outbox(), fixture.config, config, publisher);
+            OutboxRelay relay = new OutboxRelay(fixture.vertx, store.events(), store.outbox(), fixture.config, config, publisher,
+                    FaultInjector.NONE);
             // The relay lives on one context, as in its verticle.
             Promise<Void> drained = Promise.promise();
             long start = System.nanoTime();
