@@ -36,10 +36,13 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
      *                               SERIAL read decides
      * @param initialLookbackMinutes where a source with no checkpoint starts reading
      * @param maxRecordBytes         the largest record sent; a larger event becomes a dead letter
+     * @param cdcConfidenceWindowMs  how far behind now the CDC reader stays: never below the write timeout,
+     *                               so a slow write is never behind the reader
      */
     public record Relay(boolean enabled, boolean fastPath, String bootstrapServers, long pollIntervalMs, long pollDelayMs,
                         long verificationWindowMs, int initialLookbackMinutes, int breakerMaxFailures,
-                        long breakerResetTimeoutMs, int maxRecordBytes) {
+                        long breakerResetTimeoutMs, int maxRecordBytes, long cdcQueryWindowMs,
+                        long cdcConfidenceWindowMs, int cdcWorkers) {
     }
 
     /**
@@ -116,7 +119,10 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
                         relay.getInteger("initialLookbackMinutes", 60),
                         relay.getInteger("breakerMaxFailures", 3),
                         relay.getLong("breakerResetTimeoutMs", 5_000L),
-                        relay.getInteger("maxRecordBytes", 1_048_576)),
+                        relay.getInteger("maxRecordBytes", 1_048_576),
+                        relay.getLong("cdcQueryWindowMs", 5_000L),
+                        Math.max(relay.getLong("cdcConfidenceWindowMs", writeTimeout), writeTimeout),
+                        relay.getInteger("cdcWorkers", 2)),
                 json.getJsonObject("ops", new JsonObject()).getString("token"));
     }
 

@@ -33,6 +33,7 @@ public final class RelayVerticle extends VerticleBase {
     private final FaultInjector faults;
     private KafkaPublisher publisher;
     private PollingOutboxSource source;
+    private ScyllaCdcSource cdc;
     private MessageConsumer<OutboxHint> fastPath;
     private MessageConsumer<Object> status;
     private MessageConsumer<JsonObject> deadLetters;
@@ -65,10 +66,11 @@ public final class RelayVerticle extends VerticleBase {
             };
             done.onSuccess(request::reply).onFailure(e -> request.fail(500, e.getMessage()));
         });
-        if (config.store().dialect() != Dialect.CASSANDRA) {
-            LOG.warn("No durable outbox source for {} yet (the CDC source is to come): the relay runs on the fast path only",
-                    config.store().dialect());
-            return fastPath.completion();
+        if (config.store().dialect() == Dialect.SCYLLA) {
+            cdc = new ScyllaCdcSource(vertx, config.store(), config.relay(), store.outbox(), relay::settle);
+            return fastPath.completion().compose(v -> cdc.start())
+                    .onSuccess(v -> LOG.info("Relay publishing to Kafka at {} from the CDC log",
+                            config.relay().bootstrapServers()));
         }
         source = new PollingOutboxSource(vertx, store.outbox(), config.relay(), relay::settle);
         return fastPath.completion().compose(v -> source.start())
@@ -80,8 +82,9 @@ public final class RelayVerticle extends VerticleBase {
         if (source != null) {
             source.stop();
         }
-        return deadLetters.unregister().compose(v -> status.unregister()).compose(v -> fastPath.unregister())
-                .eventually(() -> publisher.close());
+        Future<Void> sourceStopped = cdc == null ? Future.succeededFuture() : cdc.stop();
+        return sourceStopped.otherwiseEmpty().compose(v -> deadLetters.unregister()).compose(v -> status.unregister())
+                .compose(v -> fastPath.unregister()).eventually(() -> publisher.close());
     }
 
     private static JsonArray toJson(List<OutboxStore.DeadLetter> letters) {

@@ -127,6 +127,18 @@ public final class OutboxStore {
                 .mapEmpty();
     }
 
+    /** Blocking: for the CDC library's own threads, never an event loop. */
+    public String checkpointNow(String source, String task) {
+        Row row = session.execute(cql.selectCheckpoint().bind().setString("source", source).setString("task_id", task)).one();
+        return row == null ? null : row.getString("position");
+    }
+
+    /** Blocking: for the CDC library's own threads, never an event loop. */
+    public void saveCheckpointNow(String source, String task, String position) {
+        session.execute(cql.upsertCheckpoint().bind().setString("source", source).setString("task_id", task)
+                .setString("position", position).setInstant("updated_at", Instant.now()));
+    }
+
     public Future<String> checkpoint(String source, String task) {
         return Cql.future(vertx, session.executeAsync(cql.selectCheckpoint().bind()
                         .setString("source", source).setString("task_id", task)))

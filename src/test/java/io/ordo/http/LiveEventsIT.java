@@ -45,8 +45,9 @@ class LiveEventsIT {
 
     private static List<JsonObject> listen(String uri) {
         List<JsonObject> frames = new CopyOnWriteArrayList<>();
-        WebSocket socket = await(sockets.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(ordo.port).setURI(uri)));
-        socket.textMessageHandler(text -> frames.add(new JsonObject(text)));
+        // The handler is set as the connection completes, on its context: no frame arrives before it.
+        await(sockets.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(ordo.port).setURI(uri))
+                .onSuccess(socket -> socket.textMessageHandler(text -> frames.add(new JsonObject(text)))));
         return frames;
     }
 
@@ -130,12 +131,13 @@ class LiveEventsIT {
     @Test
     void aCustomersStreamIsNotAnOrderFeed() throws InterruptedException {
         String customer = http.customer("not-an-order-" + UUID.randomUUID() + "@example.com");
-        WebSocket socket = await(sockets.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(ordo.port)
-                .setURI("/ws/orders/" + customer + "?fromVersion=1")));
         List<String> frames = new CopyOnWriteArrayList<>();
         short[] closedWith = {0};
-        socket.textMessageHandler(frames::add);
-        socket.closeHandler(v -> closedWith[0] = socket.closeStatusCode());
+        await(sockets.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(ordo.port)
+                .setURI("/ws/orders/" + customer + "?fromVersion=1")).onSuccess(socket -> {
+            socket.textMessageHandler(frames::add);
+            socket.closeHandler(v -> closedWith[0] = socket.closeStatusCode());
+        }));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (closedWith[0] == 0 && System.nanoTime() < deadline) {
             Thread.sleep(20);

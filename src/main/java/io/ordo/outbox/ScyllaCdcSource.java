@@ -1,0 +1,132 @@
+package io.ordo.outbox;
+
+import com.scylladb.cdc.cql.CQLConfiguration;
+import com.scylladb.cdc.cql.driver3.Driver3MasterCQL;
+import com.scylladb.cdc.cql.driver3.Driver3Session;
+import com.scylladb.cdc.cql.driver3.Driver3WorkerCQL;
+import com.scylladb.cdc.model.TableName;
+import com.scylladb.cdc.model.master.Master;
+import com.scylladb.cdc.model.master.MasterConfiguration;
+import com.scylladb.cdc.model.worker.RawChange;
+import com.scylladb.cdc.model.worker.WorkerConfiguration;
+import io.ordo.config.OrdoConfig;
+import io.ordo.store.OutboxStore;
+import io.ordo.store.StoreConfig;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.function.Function;
+
+/**
+ * The outbox source on ScyllaDB: reads {@code outbox_messages}'s CDC log with scylla-cdc-java, whose
+ * position is kept durable by {@link CdcTransport}. The library advances past a change only once its
+ * future completes, and that happens once the relay has settled the hint: a change is never skipped.
+ * The confidence window is no shorter than the write timeout, so a slow write is never behind the reader.
+ */
+final class ScyllaCdcSource {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ScyllaCdcSource.class);
+
+    private final Vertx vertx;
+    private final StoreConfig store;
+    private final OrdoConfig.Relay config;
+    private final OutboxStore positions;
+    private final Function<OutboxHint, Future<Void>> relay;
+    private Driver3Session session;
+    private CdcTransport transport;
+    private Thread master;
+
+    ScyllaCdcSource(Vertx vertx, StoreConfig store, OrdoConfig.Relay config, OutboxStore positions,
+                    Function<OutboxHint, Future<Void>> relay) {
+        this.vertx = vertx;
+        this.store = store;
+        this.config = config;
+        this.positions = positions;
+        this.relay = relay;
+    }
+
+    /** What a change of the outbox's CDC log says, if anything: only an inserted intent is a hint. */
+    static Optional<OutboxHint> hintOf(RawChange change) {
+        if (change.getOperationType() != RawChange.OperationType.ROW_INSERT) {
+            return Optional.empty(); // deletes of refused intents, and nothing else, are written to the outbox
+        }
+        return Optional.of(new OutboxHint(change.getCell("aggregate_id").getUUID(),
+                change.getCell("sequence_number").getLong(), change.getCell("event_id").getUUID()));
+    }
+
+    /** Connects (blocking: run on a worker) and starts the library's master thread. */
+    Future<Void> start() {
+        Context context = vertx.getOrCreateContext();
+        return vertx.executeBlocking(() -> {
+            CQLConfiguration.Builder cql = CQLConfiguration.builder();
+            for (InetSocketAddress point : store.contactPoints()) {
+                cql.addContactPoint(point.getHostString(), point.getPort());
+            }
+            if (store.username() != null) {
+                cql.withCredentials(store.username(), store.password());
+            }
+            session = new Driver3Session(cql.build());
+            WorkerConfiguration.Builder workers = WorkerConfiguration.builder()
+                    .withCQL(new Driver3WorkerCQL(session))
+                    .withConsumer(change -> settle(context, change))
+                    .withQueryTimeWindowSizeMs(config.cdcQueryWindowMs())
+                    .withConfidenceWindowSizeMs(config.cdcConfidenceWindowMs());
+            transport = new CdcTransport(positions, workers, () -> {
+                ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(config.cdcWorkers());
+                pool.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+                return pool;
+            });
+            Master reader = new Master(MasterConfiguration.builder()
+                    .withCQL(new Driver3MasterCQL(session))
+                    .withTransport(transport)
+                    .addTable(new TableName(store.keyspace(), "outbox_messages"))
+                    .build());
+            master = new Thread(reader::run, "ordo-cdc-master");
+            master.setDaemon(true);
+            master.start();
+            LOG.info("Reading the CDC log of {}.outbox_messages", store.keyspace());
+            return null;
+        });
+    }
+
+    /** Hands a change to the relay on its context; completes once the relay has settled it. */
+    private CompletableFuture<Void> settle(Context context, RawChange change) {
+        Optional<OutboxHint> hint = hintOf(change);
+        if (hint.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> settled = new CompletableFuture<>();
+        context.runOnContext(v -> relay.apply(hint.get()).onComplete(done -> {
+            if (done.succeeded()) {
+                settled.complete(null);
+            } else {
+                settled.completeExceptionally(done.cause()); // the library retries from its last position
+            }
+        }));
+        return settled;
+    }
+
+    /** Stops the reader (blocking: run on a worker). */
+    Future<Void> stop() {
+        return vertx.executeBlocking(() -> {
+            if (master != null) {
+                master.interrupt();
+                master.join(10_000);
+            }
+            if (transport != null) {
+                transport.stopWorkers();
+            }
+            if (session != null) {
+                session.close();
+            }
+            return null;
+        });
+    }
+}
