@@ -118,7 +118,7 @@ final class CdcTransport implements MasterTransport, WorkerTransport {
         workerThread = null;
         if (running != null) {
             running.stop();
-            thread.join();
+            thread.join(); // on the library's master thread, or a worker thread of ScyllaCdcSource.stop: never an event loop
         }
     }
 
