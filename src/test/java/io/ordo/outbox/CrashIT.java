@@ -67,10 +67,13 @@ class CrashIT {
                         HttpResponse.BodyHandlers.discarding());
                 return server;
             } catch (IOException notYet) {
-                assertTrue(server.isAlive(), "the server died at start: " + Files.readString(dir.resolve("server.log")));
+                if (!server.isAlive()) {
+                    throw new AssertionError("the server died at start: " + Files.readString(dir.resolve("server.log")));
+                }
                 Thread.sleep(200);
             }
         }
+        server.destroyForcibly(); // never leave it behind
         throw new AssertionError("the server did not start: " + Files.readString(dir.resolve("server.log")));
     }
 
@@ -92,7 +95,11 @@ class CrashIT {
         } catch (IOException expected) {
             // the server died mid-request
         }
-        assertTrue(server.waitFor(30, TimeUnit.SECONDS), "the server halted");
+        boolean halted = server.waitFor(30, TimeUnit.SECONDS);
+        if (!halted) {
+            server.destroyForcibly(); // never leave it behind
+        }
+        assertTrue(halted, "the server halted");
         assertEquals(137, server.exitValue(), "halted at " + point);
         return id;
     }
