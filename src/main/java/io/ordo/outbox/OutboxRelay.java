@@ -100,7 +100,7 @@ final class OutboxRelay {
                 }
                 // Ahead of the stream: a commit in flight, or an intent that never became one.
                 return vertx.timer(config.verificationWindowMs())
-                        .compose(v -> outbox.committedEventId(id, hint.sequenceNumber()))
+                        .compose(v -> events.committedEventId(id, hint.sequenceNumber()))
                         .compose(committed -> {
                             if (committed == null) {
                                 LOG.info("Dropping hint {}@{}: nothing was committed there", id, hint.sequenceNumber());

@@ -226,14 +226,10 @@ public final class EventStore {
     private Future<AppendResult> resolve(String aggregateType, UUID aggregateId, long expectedVersion,
                                          List<? extends EventEnvelope<?>> events, Throwable timeout) {
         UUID ours = events.get(0).eventId();
-        return Cql.future(vertx, session.executeAsync(cql.selectEventId().bind()
-                        .setUuid("aggregate_id", aggregateId)
-                        .setLong("sequence_number", expectedVersion + 1)
-                        .setConsistencyLevel(config.serialConsistency())))
+        return committedEventId(aggregateId, expectedVersion + 1)
                 .recover(unreadable -> Future.failedFuture(new UnknownOutcomeException(aggregateId, expectedVersion, timeout)))
-                .compose(rows -> {
-                    Row row = rows.one();
-                    if (row != null && ours.equals(row.getUuid("event_id"))) {
+                .compose(committed -> {
+                    if (ours.equals(committed)) {
                         LOG.info("Commit to {} at version {} timed out but was applied", aggregateId, expectedVersion);
                         return Future.succeededFuture(new AppendResult.Appended(expectedVersion + events.size(),
                                 List.copyOf(events)));
@@ -311,6 +307,21 @@ public final class EventStore {
                     return row == null || row.isNull("version")
                             ? new StreamHead(0, null)
                             : new StreamHead(row.getLong("version"), row.getString("aggregate_type"));
+                });
+    }
+
+    /**
+     * The event id at {@code sequence}, read at SERIAL consistency so that a commit still in flight is
+     * completed first: the answer is final. Null if nothing is committed there.
+     */
+    public Future<UUID> committedEventId(UUID aggregateId, long sequence) {
+        return Cql.future(vertx, session.executeAsync(cql.selectEventId().bind()
+                        .setUuid("aggregate_id", aggregateId)
+                        .setLong("sequence_number", sequence)
+                        .setConsistencyLevel(config.serialConsistency())))
+                .map(rows -> {
+                    Row row = rows.one();
+                    return row == null ? null : row.getUuid("event_id");
                 });
     }
 

@@ -31,13 +31,11 @@ public final class OutboxStore {
     private final Vertx vertx;
     private final CqlSession session;
     private final Statements cql;
-    private final StoreConfig config;
 
-    OutboxStore(Vertx vertx, CqlSession session, Statements cql, StoreConfig config) {
+    OutboxStore(Vertx vertx, CqlSession session, Statements cql) {
         this.vertx = vertx;
         this.session = session;
         this.cql = cql;
-        this.config = config;
     }
 
     /** The intents indexed in {@code minute} with {@code after < written_at <= until}, every page. */
@@ -76,21 +74,6 @@ public final class OutboxStore {
         return Cql.future(vertx, session.executeAsync(cql.updatePublishedSequence().bind()
                         .setLong("sequence", sequence).setUuid("aggregate_id", aggregateId)))
                 .mapEmpty();
-    }
-
-    /**
-     * The event id at {@code sequence}, read at SERIAL consistency so that a commit still in flight is
-     * completed first: the answer is final. Null if nothing is committed there.
-     */
-    public Future<UUID> committedEventId(UUID aggregateId, long sequence) {
-        return Cql.future(vertx, session.executeAsync(cql.selectEventId().bind()
-                        .setUuid("aggregate_id", aggregateId)
-                        .setLong("sequence_number", sequence)
-                        .setConsistencyLevel(config.serialConsistency())))
-                .map(rows -> {
-                    Row row = rows.one();
-                    return row == null ? null : row.getUuid("event_id");
-                });
     }
 
     public Future<Void> deadLetter(DeadLetter letter) {

@@ -35,7 +35,7 @@ public final class Store {
                 CustomerDecider.AGGREGATE_TYPE, repository(vertx, statements, new CustomerDecider()));
         this.processedCommands = new ProcessedCommands(vertx, session, statements);
         this.emails = new EmailReservations(vertx, session, statements);
-        this.outbox = new OutboxStore(vertx, session, statements, config);
+        this.outbox = new OutboxStore(vertx, session, statements);
     }
 
     /** Connects, applies the schema and prepares the statements. */
