@@ -19,7 +19,10 @@ import io.ordo.outbox.RelayVerticle;
 import io.ordo.store.AppendResult;
 import io.ordo.store.EventStore;
 import io.ordo.store.FaultInjector;
+import io.ordo.projection.Projected;
+import io.ordo.projection.ProjectionVerticle;
 import io.ordo.store.ProcessedCommands;
+import io.ordo.store.ReadModelStore;
 import io.ordo.store.Store;
 import io.ordo.store.StoreRequest;
 import io.ordo.store.StoreVerticle;
@@ -98,6 +101,9 @@ public final class Ordo {
             if (config.http().enabled()) {
                 chain = chain.compose(v -> deploy(() -> new LiveFeedVerticle(config), 1));
             }
+        }
+        if (config.projections().enabled()) {
+            chain = chain.compose(v -> deploy(() -> new ProjectionVerticle(config, store), 1));
         }
         if (config.http().enabled()) {
             chain = chain.compose(v -> deploy(() -> new HttpVerticle(config, contract), config.http().instances()));
@@ -189,6 +195,8 @@ public final class Ordo {
                 StoreRequest.Append.class, StoreRequest.Load.class, StoreRequest.Head.class, StoreRequest.Snapshot.class,
                 StoreRequest.Events.class, StoreRequest.FindCommand.class, StoreRequest.RecordCommand.class,
                 StoreRequest.ReserveEmail.class, StoreRequest.ReleaseEmail.class, StoreRequest.EventPage.class,
+                StoreRequest.Summary.class, StoreRequest.ListOrders.class, ReadModelStore.OrderSummary.class,
+                ReadModelStore.CustomerSummary.class, ReadModelStore.OrderPage.class, Projected.class,
                 AppendResult.Appended.class, AppendResult.Conflict.class, Aggregate.class,
                 ProcessedCommands.ProcessedCommand.class, EventEnvelope.class, EventStore.StreamHead.class, OutboxHint.class);
     }

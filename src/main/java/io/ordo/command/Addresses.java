@@ -18,6 +18,12 @@ public final class Addresses {
     /** The relay's state (its circuit breaker), as JSON. */
     public static final String RELAY_STATUS = "ordo.relay.status";
 
+    /** Operations on the projections: {@code {"action": "status" | "rebuild" | "retry", "projection", "aggregateId"}}. */
+    public static final String PROJECTIONS = "ordo.projections";
+
+    /** What the projections wrote: a {@code Projected} for each aggregate version, published locally. */
+    public static final String PROJECTED = "ordo.projected";
+
     /** Commands for the aggregates of {@code type} owned by aggregate verticle {@code shard}. */
     public static String commands(String aggregateType, int shard) {
         return "ordo.cmd." + aggregateType + "." + shard;

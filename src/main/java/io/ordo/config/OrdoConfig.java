@@ -13,7 +13,7 @@ import java.util.Map;
  * file named by {@code -Dordo.config}), then the environment variables of {@link #ENVIRONMENT}.
  */
 public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates aggregates, StoreConfig store,
-                         int storeInstances, Relay relay, String opsToken) {
+                         int storeInstances, Relay relay, Projections projections, String opsToken) {
 
     public enum Mode {
         /** Ordo starts its own Cassandra (and, later, Kafka) as child processes. */
@@ -43,6 +43,21 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
                         long verificationWindowMs, int initialLookbackMinutes, int breakerMaxFailures,
                         long breakerResetTimeoutMs, int maxRecordBytes, long cdcQueryWindowMs,
                         long cdcConfidenceWindowMs, int cdcWorkers) {
+    }
+
+    /**
+     * The read side: projections consuming the event topics into the read-model tables.
+     *
+     * @param enabled               on only where the relay runs (it needs Kafka)
+     * @param consumerGroup         the Kafka consumer group the projections share across instances
+     * @param maxAttempts           attempts at one event before it is parked as a dead letter
+     * @param retryBackoffMs        the first retry's delay; each later one doubles it
+     * @param cacheSize             aggregates whose projected state is kept in memory (LRU)
+     * @param readYourWritesTimeoutMs how long a query with {@code minVersion} waits for the projection
+     * @param rebuildConcurrency    aggregates a rebuild replays at once
+     */
+    public record Projections(boolean enabled, String consumerGroup, int maxAttempts, long retryBackoffMs, int cacheSize,
+                              long readYourWritesTimeoutMs, int rebuildConcurrency) {
     }
 
     /**
@@ -76,6 +91,7 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
             Map.entry("ORDO_RELAY_ENABLED", "relay.enabled"),
             Map.entry("ORDO_KAFKA_BOOTSTRAP_SERVERS", "relay.bootstrapServers"),
             Map.entry("ORDO_OPS_TOKEN", "ops.token"),
+            Map.entry("ORDO_PROJECTIONS_ENABLED", "projections.enabled"),
             Map.entry("ORDO_STORE_CONTACT_POINTS", "store.contactPoints"),
             Map.entry("ORDO_STORE_LOCAL_DC", "store.localDatacenter"),
             Map.entry("ORDO_STORE_KEYSPACE", "store.keyspace"),
@@ -89,6 +105,7 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
         JsonObject http = json.getJsonObject("http", new JsonObject());
         JsonObject aggregates = json.getJsonObject("aggregates", new JsonObject());
         JsonObject relay = json.getJsonObject("relay", new JsonObject());
+        JsonObject projections = json.getJsonObject("projections", new JsonObject());
         StoreConfig store = StoreConfig.fromJson(json.getJsonObject("store", new JsonObject()));
         long writeTimeout = store.requestTimeout().toMillis();
         Mode mode = Mode.valueOf(json.getString("mode", "embedded").toUpperCase());
@@ -123,6 +140,13 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
                         relay.getLong("cdcQueryWindowMs", 5_000L),
                         Math.max(relay.getLong("cdcConfidenceWindowMs", writeTimeout), writeTimeout),
                         relay.getInteger("cdcWorkers", 2)),
+                new Projections(projections.getBoolean("enabled", true) && relay.getBoolean("enabled", true),
+                        projections.getString("consumerGroup", "ordo-projections"),
+                        positive(projections.getInteger("maxAttempts", 5), "projections.maxAttempts"),
+                        projections.getLong("retryBackoffMs", 200L),
+                        positive(projections.getInteger("cacheSize", 10_000), "projections.cacheSize"),
+                        projections.getLong("readYourWritesTimeoutMs", 5_000L),
+                        positive(projections.getInteger("rebuildConcurrency", 16), "projections.rebuildConcurrency")),
                 json.getJsonObject("ops", new JsonObject()).getString("token"));
     }
 

@@ -57,7 +57,7 @@ public final class HttpApi {
     static final String CORRELATION_ID = "X-Correlation-Id";
     static final String USER_ID = "X-User-Id";
     static final String IDEMPOTENCY_KEY = "Idempotency-Key";
-    private static final int MAX_PAGE = 1_000;
+    static final int MAX_PAGE = 1_000;
 
     private final Vertx vertx;
     private final OrdoConfig config;
@@ -161,6 +161,8 @@ public final class HttpApi {
                     body.optionalUuid("cancelledBy")), false);
         });
 
+        new ReadModelRoutes(vertx, config).mount(router);
+
         router.get("/ops/dead-letters").handler(ctx -> ops(ctx, new JsonObject().put("action", "list")));
         router.post("/ops/dead-letters/:id/retry").handler(ctx -> ops(ctx, new JsonObject().put("action", "retry")
                 .put("aggregateId", pathId(ctx).toString())));
@@ -208,7 +210,7 @@ public final class HttpApi {
         return RequestReader.of(body == null ? null : body.toString(StandardCharsets.UTF_8), fields);
     }
 
-    private static UUID pathId(RoutingContext ctx) {
+    static UUID pathId(RoutingContext ctx) {
         try {
             return RequestReader.parseUuid(ctx.pathParam("id"), "id");
         } catch (Problem.BadRequest notAUuid) {
@@ -317,7 +319,16 @@ public final class HttpApi {
         if (header == null) {
             return null;
         }
-        String value = header.strip();
+        Long version = etagVersion(header);
+        if (version == null || version < 0) {
+            throw new Problem.BadRequest("INVALID_HEADER", "If-Match must be a version such as \"3\"");
+        }
+        return version;
+    }
+
+    /** The version in an ETag as Ordo writes them ({@code "3"}, also weak or bare), or null if it holds none. */
+    static Long etagVersion(String etag) {
+        String value = etag.strip();
         if (value.startsWith("W/")) {
             value = value.substring(2);
         }
@@ -325,14 +336,10 @@ public final class HttpApi {
             value = value.substring(1, value.length() - 1);
         }
         try {
-            long version = Long.parseLong(value);
-            if (version >= 0) {
-                return version;
-            }
+            return Long.parseLong(value);
         } catch (NumberFormatException e) {
-            // reported below
+            return null;
         }
-        throw new Problem.BadRequest("INVALID_HEADER", "If-Match must be a version such as \"3\"");
     }
 
     private static String hash(RoutingContext ctx) {
@@ -356,16 +363,7 @@ public final class HttpApi {
 
     /** Operator requests, guarded by {@code Authorization: Bearer <ops.token>}; off when no token is configured. */
     private void ops(RoutingContext ctx, JsonObject request) {
-        String token = config.opsToken();
-        if (token == null || token.isBlank()) {
-            Problem.of(403, "OPS_DISABLED", "Forbidden", "operations are off: configure ops.token (ORDO_OPS_TOKEN)").send(ctx);
-            return;
-        }
-        String given = ctx.request().getHeader("Authorization");
-        if (given == null || !MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8),
-                ("Bearer " + token).getBytes(StandardCharsets.UTF_8))) {
-            ctx.response().putHeader("WWW-Authenticate", "Bearer");
-            Problem.of(401, "UNAUTHORIZED", "Unauthorized", "operations need Authorization: Bearer <ops token>").send(ctx);
+        if (!authorized(ctx, config.opsToken())) {
             return;
         }
         vertx.eventBus().request(Addresses.DEAD_LETTERS, request, new DeliveryOptions().setSendTimeout(60_000))
@@ -376,6 +374,22 @@ public final class HttpApi {
                         ? Problem.of(503, "RELAY_DISABLED", "Service unavailable", "the relay is not running here")
                         : Problem.of(503, "RELAY_UNAVAILABLE", "Service unavailable", "the relay did not answer; retry"))
                         .send(ctx));
+    }
+
+    /** Whether the request carries the ops token; if not, it has been answered 403 or 401. */
+    static boolean authorized(RoutingContext ctx, String token) {
+        if (token == null || token.isBlank()) {
+            Problem.of(403, "OPS_DISABLED", "Forbidden", "operations are off: configure ops.token (ORDO_OPS_TOKEN)").send(ctx);
+            return false;
+        }
+        String given = ctx.request().getHeader("Authorization");
+        if (given == null || !MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8),
+                ("Bearer " + token).getBytes(StandardCharsets.UTF_8))) {
+            ctx.response().putHeader("WWW-Authenticate", "Bearer");
+            Problem.of(401, "UNAUTHORIZED", "Unauthorized", "operations need Authorization: Bearer <ops token>").send(ctx);
+            return false;
+        }
+        return true;
     }
 
     // ---- queries -------------------------------------------------------------------------------
@@ -441,7 +455,7 @@ public final class HttpApi {
                 .onFailure(failure -> queryFailure(ctx, type, id, failure));
     }
 
-    private static Long longParam(RoutingContext ctx, String name, long min) {
+    static Long longParam(RoutingContext ctx, String name, long min) {
         String text = ctx.queryParams().get(name);
         if (text == null) {
             return null;
@@ -461,7 +475,7 @@ public final class HttpApi {
         return vertx.eventBus().request(Addresses.STORE, request).map(Message::body).map(as);
     }
 
-    private static Problem notFound(String type, UUID id, Long version) {
+    static Problem notFound(String type, UUID id, Long version) {
         String code = type.toUpperCase() + "_NOT_FOUND";
         return Problem.of(404, code, "Not found", type.toLowerCase() + " " + id
                 + (version == null ? " does not exist" : " has no version " + version));
@@ -476,7 +490,7 @@ public final class HttpApi {
         busFailure(ctx, failure);
     }
 
-    private static void busFailure(RoutingContext ctx, Throwable failure) {
+    static void busFailure(RoutingContext ctx, Throwable failure) {
         LOG.warn("{} {} failed: {}", ctx.request().method(), ctx.request().path(), failure.toString());
         Problem.of(503, "STORE_UNAVAILABLE", "Service unavailable", "the service could not answer in time; retry").send(ctx);
     }

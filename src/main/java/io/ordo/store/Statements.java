@@ -118,6 +118,85 @@ public final class Statements {
     static final String RELEASE_EMAIL = """
             DELETE FROM %s.customer_emails WHERE email = :email IF customer_id = :customer_id""";
 
+
+    // read models: every write carries the projection's write time (see schema/V2__read_models.cql)
+    static final String UPSERT_ORDER_READ_MODEL = """
+            UPDATE %s.order_read_model USING TIMESTAMP :write_time
+            SET customer_id = :customer_id, status = :status, items = :items, item_count = :item_count,
+                total_minor = :total_minor, currency = :currency, tracking_number = :tracking_number,
+                carrier = :carrier, delivery_signature = :delivery_signature, cancel_reason = :cancel_reason,
+                cancelled_by = :cancelled_by, version = :version, created_at = :created_at, updated_at = :updated_at
+            WHERE order_id = :order_id""";
+    static final String UPSERT_ORDER_BY_CUSTOMER = """
+            UPDATE %s.orders_by_customer USING TIMESTAMP :write_time
+            SET status = :status, item_count = :item_count, total_minor = :total_minor, currency = :currency,
+                version = :version, updated_at = :updated_at
+            WHERE customer_id = :customer_id AND created_at = :created_at AND order_id = :order_id""";
+    static final String UPSERT_ORDER_BY_STATUS = """
+            UPDATE %s.orders_by_status USING TIMESTAMP :write_time
+            SET customer_id = :customer_id, item_count = :item_count, total_minor = :total_minor, currency = :currency,
+                version = :version, updated_at = :updated_at
+            WHERE status = :status AND created_at = :created_at AND order_id = :order_id""";
+    static final String DELETE_ORDER_BY_STATUS = """
+            DELETE FROM %s.orders_by_status USING TIMESTAMP :write_time
+            WHERE status = :status AND created_at = :created_at AND order_id = :order_id""";
+    static final String ADD_CUSTOMER_ORDER = """
+            UPDATE %s.customer_read_model USING TIMESTAMP :write_time SET order_ids = order_ids + :order_ids
+            WHERE customer_id = :customer_id""";
+    static final String UPSERT_CUSTOMER_READ_MODEL = """
+            UPDATE %s.customer_read_model USING TIMESTAMP :write_time
+            SET email = :email, first_name = :first_name, last_name = :last_name, phone = :phone, status = :status,
+                deactivation_reason = :deactivation_reason, version = :version, created_at = :created_at,
+                updated_at = :updated_at
+            WHERE customer_id = :customer_id""";
+    static final String SELECT_ORDER_READ_MODEL = """
+            SELECT order_id, customer_id, status, items, item_count, total_minor, currency, tracking_number, carrier,
+                delivery_signature, cancel_reason, cancelled_by, version, created_at, updated_at
+            FROM %s.order_read_model WHERE order_id = :order_id""";
+    static final String SELECT_ORDERS = """
+            SELECT order_id, customer_id, status, item_count, total_minor, currency, version, created_at, updated_at
+            FROM %s.order_read_model""";
+    static final String SELECT_ORDERS_OF_CUSTOMER = """
+            SELECT order_id, customer_id, status, item_count, total_minor, currency, version, created_at, updated_at
+            FROM %s.orders_by_customer WHERE customer_id = :customer_id""";
+    // Filtering within one customer's partition: bounded by that customer's orders.
+    static final String SELECT_ORDERS_OF_CUSTOMER_IN_STATUS = """
+            SELECT order_id, customer_id, status, item_count, total_minor, currency, version, created_at, updated_at
+            FROM %s.orders_by_customer WHERE customer_id = :customer_id AND status = :status ALLOW FILTERING""";
+    static final String SELECT_ORDERS_IN_STATUS = """
+            SELECT order_id, customer_id, status, item_count, total_minor, currency, version, created_at, updated_at
+            FROM %s.orders_by_status WHERE status = :status""";
+    static final String SELECT_CUSTOMER_READ_MODEL = """
+            SELECT customer_id, email, first_name, last_name, phone, status, deactivation_reason, version, created_at,
+                updated_at, order_ids
+            FROM %s.customer_read_model WHERE customer_id = :customer_id""";
+
+    // every stream of the event store, for rebuilding projections from it
+    static final String SELECT_STREAMS = """
+            SELECT DISTINCT aggregate_id, aggregate_type, version FROM %s.event_store""";
+
+    // projections' rebuild epochs and progress, and the events they could not apply
+    static final String SELECT_PROJECTION_STATUS = """
+            SELECT projection, epoch, state, aggregates, events, started_at, finished_at, error
+            FROM %s.projection_status WHERE projection = :projection""";
+    static final String START_REBUILD = """
+            UPDATE %s.projection_status SET epoch = :epoch, state = 'REBUILDING', aggregates = 0, events = 0,
+                started_at = :started_at, finished_at = null, error = null
+            WHERE projection = :projection IF epoch = :expected_epoch""";
+    static final String UPDATE_REBUILD_PROGRESS = """
+            UPDATE %s.projection_status SET state = :state, aggregates = :aggregates, events = :events,
+                finished_at = :finished_at, error = :error
+            WHERE projection = :projection""";
+    static final String INSERT_PROJECTION_DEAD_LETTER = """
+            INSERT INTO %s.projection_dead_letters (projection, aggregate_id, sequence_number, event_id, event_type, error,
+                attempts, created_at)
+            VALUES (:projection, :aggregate_id, :sequence_number, :event_id, :event_type, :error, :attempts, :created_at)""";
+    static final String SELECT_PROJECTION_DEAD_LETTERS = """
+            SELECT aggregate_id, sequence_number, event_id, event_type, error, attempts, created_at
+            FROM %s.projection_dead_letters WHERE projection = :projection""";
+    static final String DELETE_PROJECTION_DEAD_LETTER = """
+            DELETE FROM %s.projection_dead_letters WHERE projection = :projection AND aggregate_id = :aggregate_id""";
+
     private static final List<String> ALL = List.of(
             GUARD_NEW_AGGREGATE, GUARD_EXPECTED_VERSION, INSERT_EVENT, SELECT_EVENTS, SELECT_EVENT_ID, SELECT_VERSION,
             UPDATE_AGGREGATE_SEQUENCE, INSERT_OUTBOX_MESSAGE, INSERT_OUTBOX_INDEX,
@@ -125,7 +204,12 @@ public final class Statements {
             SELECT_PROCESSED_COMMAND, INSERT_PROCESSED_COMMAND, RESERVE_EMAIL, RELEASE_EMAIL,
             SELECT_PUBLISHED_SEQUENCE, UPDATE_PUBLISHED_SEQUENCE, SELECT_OUTBOX_INDEX,
             SELECT_CHECKPOINT, UPSERT_CHECKPOINT, INSERT_DEAD_LETTER, SELECT_DEAD_LETTERS_OF, SELECT_DEAD_LETTERS,
-            DELETE_DEAD_LETTERS_OF);
+            DELETE_DEAD_LETTERS_OF, UPSERT_ORDER_READ_MODEL, UPSERT_ORDER_BY_CUSTOMER, UPSERT_ORDER_BY_STATUS,
+            DELETE_ORDER_BY_STATUS, ADD_CUSTOMER_ORDER, UPSERT_CUSTOMER_READ_MODEL,
+            SELECT_ORDER_READ_MODEL, SELECT_ORDERS, SELECT_ORDERS_OF_CUSTOMER, SELECT_ORDERS_OF_CUSTOMER_IN_STATUS,
+            SELECT_ORDERS_IN_STATUS, SELECT_CUSTOMER_READ_MODEL, SELECT_STREAMS, SELECT_PROJECTION_STATUS, START_REBUILD,
+            UPDATE_REBUILD_PROGRESS, INSERT_PROJECTION_DEAD_LETTER, SELECT_PROJECTION_DEAD_LETTERS,
+            DELETE_PROJECTION_DEAD_LETTER);
 
     private final Map<String, PreparedStatement> prepared;
 
@@ -235,6 +319,82 @@ public final class Statements {
 
     public PreparedStatement releaseEmail() {
         return prepared.get(RELEASE_EMAIL);
+    }
+
+    public PreparedStatement upsertOrderReadModel() {
+        return prepared.get(UPSERT_ORDER_READ_MODEL);
+    }
+
+    public PreparedStatement upsertOrderByCustomer() {
+        return prepared.get(UPSERT_ORDER_BY_CUSTOMER);
+    }
+
+    public PreparedStatement upsertOrderByStatus() {
+        return prepared.get(UPSERT_ORDER_BY_STATUS);
+    }
+
+    public PreparedStatement deleteOrderByStatus() {
+        return prepared.get(DELETE_ORDER_BY_STATUS);
+    }
+
+    public PreparedStatement addCustomerOrder() {
+        return prepared.get(ADD_CUSTOMER_ORDER);
+    }
+
+    public PreparedStatement upsertCustomerReadModel() {
+        return prepared.get(UPSERT_CUSTOMER_READ_MODEL);
+    }
+
+    public PreparedStatement selectOrderReadModel() {
+        return prepared.get(SELECT_ORDER_READ_MODEL);
+    }
+
+    public PreparedStatement selectOrders() {
+        return prepared.get(SELECT_ORDERS);
+    }
+
+    public PreparedStatement selectOrdersOfCustomer() {
+        return prepared.get(SELECT_ORDERS_OF_CUSTOMER);
+    }
+
+    public PreparedStatement selectOrdersOfCustomerInStatus() {
+        return prepared.get(SELECT_ORDERS_OF_CUSTOMER_IN_STATUS);
+    }
+
+    public PreparedStatement selectOrdersInStatus() {
+        return prepared.get(SELECT_ORDERS_IN_STATUS);
+    }
+
+    public PreparedStatement selectCustomerReadModel() {
+        return prepared.get(SELECT_CUSTOMER_READ_MODEL);
+    }
+
+    public PreparedStatement selectStreams() {
+        return prepared.get(SELECT_STREAMS);
+    }
+
+    public PreparedStatement selectProjectionStatus() {
+        return prepared.get(SELECT_PROJECTION_STATUS);
+    }
+
+    public PreparedStatement startRebuild() {
+        return prepared.get(START_REBUILD);
+    }
+
+    public PreparedStatement updateRebuildProgress() {
+        return prepared.get(UPDATE_REBUILD_PROGRESS);
+    }
+
+    public PreparedStatement insertProjectionDeadLetter() {
+        return prepared.get(INSERT_PROJECTION_DEAD_LETTER);
+    }
+
+    public PreparedStatement selectProjectionDeadLetters() {
+        return prepared.get(SELECT_PROJECTION_DEAD_LETTERS);
+    }
+
+    public PreparedStatement deleteProjectionDeadLetter() {
+        return prepared.get(DELETE_PROJECTION_DEAD_LETTER);
     }
 
     /** Prepares every statement against {@code keyspace}, in parallel. */

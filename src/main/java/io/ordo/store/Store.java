@@ -26,6 +26,7 @@ public final class Store {
     private final ProcessedCommands processedCommands;
     private final EmailReservations emails;
     private final OutboxStore outbox;
+    private final ReadModelStore readModels;
 
     private Store(Vertx vertx, CqlSession session, Statements statements, StoreConfig config, FaultInjector faults) {
         this.session = session;
@@ -36,6 +37,7 @@ public final class Store {
         this.processedCommands = new ProcessedCommands(vertx, session, statements);
         this.emails = new EmailReservations(vertx, session, statements);
         this.outbox = new OutboxStore(vertx, session, statements);
+        this.readModels = new ReadModelStore(vertx, session, statements, events.serializer().mapper());
     }
 
     /** Connects, applies the schema and prepares the statements. */
@@ -78,6 +80,10 @@ public final class Store {
 
     public OutboxStore outbox() {
         return outbox;
+    }
+
+    public ReadModelStore readModels() {
+        return readModels;
     }
 
     public Future<Void> close() {

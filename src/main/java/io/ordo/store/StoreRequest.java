@@ -1,5 +1,6 @@
 package io.ordo.store;
 
+import io.ordo.domain.order.OrderStatus;
 import io.ordo.es.Aggregate;
 import io.ordo.es.EventEnvelope;
 
@@ -45,6 +46,14 @@ public sealed interface StoreRequest {
 
     /** Answers nothing. */
     record ReleaseEmail(String email, UUID customerId) implements StoreRequest {
+    }
+
+    /** Answers the read model's {@link ReadModelStore.OrderSummary} or {@link ReadModelStore.CustomerSummary}, or null. */
+    record Summary(String aggregateType, UUID aggregateId) implements StoreRequest {
+    }
+
+    /** Answers a {@link ReadModelStore.OrderPage}; see {@link ReadModelStore#orders} for the filters. */
+    record ListOrders(UUID customerId, OrderStatus status, int limit, String cursor) implements StoreRequest {
     }
 
     /** A page of a stream; {@code next} is the version to ask for next, or null at the end. */

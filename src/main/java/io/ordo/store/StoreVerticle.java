@@ -1,6 +1,7 @@
 package io.ordo.store;
 
 import io.ordo.command.Addresses;
+import io.ordo.domain.order.OrderDecider;
 import io.ordo.es.Aggregate;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -102,6 +103,14 @@ public final class StoreVerticle extends VerticleBase {
         }
         if (request instanceof StoreRequest.ReleaseEmail release) {
             return store.emails().release(release.email(), release.customerId());
+        }
+        if (request instanceof StoreRequest.Summary summary) {
+            return summary.aggregateType().equals(OrderDecider.AGGREGATE_TYPE)
+                    ? store.readModels().orderSummary(summary.aggregateId())
+                    : store.readModels().customerSummary(summary.aggregateId());
+        }
+        if (request instanceof StoreRequest.ListOrders list) {
+            return store.readModels().orders(list.customerId(), list.status(), list.limit(), list.cursor());
         }
         throw new IllegalArgumentException("unknown store request " + request);
     }

@@ -29,6 +29,7 @@ import net.jqwik.api.statistics.Statistics;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -54,6 +55,7 @@ class OrderInvariantsTest {
         UUID id = UUID.randomUUID();
         Aggregate<OrderState> order = Aggregate.empty(DECIDER, id);
         List<EventEnvelope<OrderEvent>> log = new ArrayList<>();
+        Set<OrderStatus> statuses = EnumSet.noneOf(OrderStatus.class);
         int accepted = 0;
 
         for (int i = 0; i < commands.size(); i++) {
@@ -63,6 +65,11 @@ class OrderInvariantsTest {
                 log.addAll(applied.events());
                 accepted++;
                 checkInvariants(order, log);
+                OrderStatus now = order.state().status();
+                for (OrderStatus before : statuses) {
+                    assertTrue(before == now || now.earlier().contains(before), before + " is earlier than " + now);
+                }
+                statuses.add(now);
             }
         }
         Statistics.collect(order.state().status());

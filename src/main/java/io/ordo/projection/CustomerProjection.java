@@ -1,0 +1,48 @@
+package io.ordo.projection;
+
+import io.ordo.domain.customer.CustomerDecider;
+import io.ordo.domain.customer.CustomerState;
+import io.ordo.es.Aggregate;
+import io.ordo.es.Decider;
+import io.ordo.store.ReadModelStore;
+import io.vertx.core.Future;
+
+import java.util.List;
+
+/** Customers into {@code customer_read_model} (their orders come from {@link OrderProjection}). */
+public final class CustomerProjection implements Projection<CustomerState> {
+
+    public static final String NAME = "customers";
+
+    private final ReadModelStore readModels;
+    private final CustomerDecider decider = new CustomerDecider();
+
+    public CustomerProjection(ReadModelStore readModels) {
+        this.readModels = readModels;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String aggregateType() {
+        return CustomerDecider.AGGREGATE_TYPE;
+    }
+
+    @Override
+    public List<String> tables() {
+        return List.of("customer_read_model");
+    }
+
+    @Override
+    public Decider<CustomerState, ?, ?> decider() {
+        return decider;
+    }
+
+    @Override
+    public Future<Void> write(Aggregate<CustomerState> customer, Aggregate<CustomerState> previous, long writeTime) {
+        return readModels.writeCustomer(customer, writeTime);
+    }
+}

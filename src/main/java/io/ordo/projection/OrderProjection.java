@@ -1,0 +1,78 @@
+package io.ordo.projection;
+
+import io.ordo.domain.order.OrderDecider;
+import io.ordo.domain.order.OrderState;
+import io.ordo.domain.order.OrderStatus;
+import io.ordo.es.Aggregate;
+import io.ordo.es.Decider;
+import io.ordo.store.ReadModelStore;
+import io.vertx.core.Future;
+
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/** Orders into {@code order_read_model}, {@code orders_by_customer}, {@code orders_by_status} and the customers' orders. */
+public final class OrderProjection implements Projection<OrderState> {
+
+    public static final String NAME = "orders";
+
+    private final ReadModelStore readModels;
+    private final OrderDecider decider = new OrderDecider();
+
+    public OrderProjection(ReadModelStore readModels) {
+        this.readModels = readModels;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String aggregateType() {
+        return OrderDecider.AGGREGATE_TYPE;
+    }
+
+    @Override
+    public List<String> tables() {
+        return List.of("order_read_model", "orders_by_customer", "orders_by_status", "customer_read_model.order_ids");
+    }
+
+    @Override
+    public Decider<OrderState, ?, ?> decider() {
+        return decider;
+    }
+
+    @Override
+    public Future<Void> write(Aggregate<OrderState> order, Aggregate<OrderState> previous, long writeTime) {
+        Future<Void> rows = readModels.writeOrder(order, delistFrom(order, previous), writeTime);
+        // A new order, or one whose past is unknown here, joins its customer's orders (once: a set).
+        return previous == null || !previous.exists() ? Future.all(rows, customerOrder(order, writeTime)).mapEmpty() : rows;
+    }
+
+    @Override
+    public Future<Void> repair(Aggregate<OrderState> order, long writeTime) {
+        EnumSet<OrderStatus> others = EnumSet.allOf(OrderStatus.class);
+        others.remove(order.state().status());
+        return Future.all(readModels.writeOrder(order, others, writeTime), customerOrder(order, writeTime)).mapEmpty();
+    }
+
+    private Future<Void> customerOrder(Aggregate<OrderState> order, long writeTime) {
+        return readModels.addCustomerOrder(order.state().customerId(), order.id(), writeTime);
+    }
+
+    /**
+     * The statuses the order must leave: the one it was listed under; or, not knowing that, every
+     * status it can have had before this one. (A list it may join later is never touched: a write
+     * at a higher version owns it.)
+     */
+    private static Set<OrderStatus> delistFrom(Aggregate<OrderState> order, Aggregate<OrderState> previous) {
+        OrderStatus now = order.state().status();
+        if (previous == null) {
+            return now.earlier();
+        }
+        OrderStatus before = previous.state().status(); // null before creation: listed nowhere
+        return before == null || before == now ? EnumSet.noneOf(OrderStatus.class) : EnumSet.of(before);
+    }
+}

@@ -1,0 +1,567 @@
+package io.ordo.projection;
+
+import io.ordo.command.Addresses;
+import io.ordo.config.OrdoConfig;
+import io.ordo.domain.DomainEvents;
+import io.ordo.es.Aggregate;
+import io.ordo.es.EnvelopeCodec;
+import io.ordo.es.EventEnvelope;
+import io.ordo.es.EventSerializationException;
+import io.ordo.es.EventSerializer;
+import io.ordo.store.AggregateRepository;
+import io.ordo.store.ReadModelStore;
+import io.ordo.store.ReadModelStore.ParkedEvent;
+import io.ordo.store.Store;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.kafka.client.common.TopicPartition;
+import io.vertx.kafka.client.consumer.KafkaConsumer;
+import io.vertx.kafka.client.consumer.KafkaConsumerRecords;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Function;
+
+/**
+ * The read side: consumes the event topics in the consumer group of {@code projections.consumerGroup}
+ * and keeps each {@link Projection}'s tables. A poll's records are grouped by aggregate; aggregates run
+ * in parallel, each one's events in order; offsets are committed only once every write of the poll
+ * succeeded (after a failure the consumer seeks back and the poll is done again: writes are idempotent).
+ *
+ * <p>An event continues the aggregate's state held in memory; a duplicate or older event is skipped;
+ * an event after a gap (or with no state in memory) takes the state at its version from the event
+ * store, so a missed or reordered delivery never leaves a row behind. An event that keeps failing is
+ * parked in {@code projection_dead_letters} and its aggregate's later events wait for an operator's
+ * retry. Rebuilds replay the event store (not Kafka) into the same tables with a higher epoch.
+ */
+public final class ProjectionVerticle extends VerticleBase {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProjectionVerticle.class);
+    private static final Duration POLL_TIMEOUT = Duration.ofMillis(200);
+    private static final int STREAM_PAGE = 500;
+    private static final long MAX_BACKOFF_MS = 30_000;
+
+    private final OrdoConfig.Projections config;
+    private final Map<String, String> topics;
+    private final String bootstrapServers;
+    private final Store store;
+    private final ReadModelStore readModels;
+    private final Map<String, Projection<?>> byType = new HashMap<>();
+    private final Map<String, Projection<?>> byName = new LinkedHashMap<>();
+    private final Map<String, Map<UUID, Aggregate<?>>> projected = new HashMap<>();
+    private final Map<String, Map<UUID, ParkedEvent>> parked = new HashMap<>();
+    private final Map<String, Rebuild> rebuilds = new HashMap<>();
+    private final EnvelopeCodec codec = new EnvelopeCodec(new EventSerializer(DomainEvents.registry()));
+    private final Promise<Void> stopped = Promise.promise();
+    private KafkaConsumer<String, String> consumer;
+    private boolean stopping;
+    private long appliedEvents;
+    private long skippedEvents;
+    private Instant lastEventTime;
+    private long lastLagMs;
+
+    public ProjectionVerticle(OrdoConfig config, Store store) {
+        this.config = config.projections();
+        this.topics = config.store().topics();
+        this.bootstrapServers = config.relay().bootstrapServers();
+        this.store = store;
+        this.readModels = store.readModels();
+        for (Projection<?> projection : List.of(new OrderProjection(readModels), new CustomerProjection(readModels))) {
+            byType.put(projection.aggregateType(), projection);
+            byName.put(projection.name(), projection);
+            projected.put(projection.name(), lru(this.config.cacheSize()));
+            parked.put(projection.name(), new HashMap<>());
+        }
+    }
+
+    @Override
+    public Future<?> start() {
+        consumer = KafkaConsumer.create(vertx, Map.of(
+                "bootstrap.servers", bootstrapServers,
+                "group.id", config.consumerGroup(),
+                "auto.offset.reset", "earliest",
+                "enable.auto.commit", "false",
+                "max.poll.records", "2000",
+                "max.partition.fetch.bytes", "4194304",
+                "key.deserializer", "org.apache.kafka.common.serialization.StringDeserializer",
+                "value.deserializer", "org.apache.kafka.common.serialization.StringDeserializer"));
+        consumer.exceptionHandler(e -> LOG.warn("Projection consumer: {}", e.toString()));
+        // Another instance may have written these aggregates meanwhile: forget, and re-read what is parked.
+        consumer.partitionsAssignedHandler(partitions -> {
+            projected.values().forEach(Map::clear);
+            loadParked();
+        });
+        vertx.eventBus().<JsonObject>localConsumer(Addresses.PROJECTIONS, this::operate);
+        List<String> subscribed = byType.keySet().stream().map(topics::get).toList();
+        return loadParked().compose(v -> consumer.subscribe(Set.copyOf(subscribed))).onSuccess(v -> poll());
+    }
+
+    @Override
+    public Future<?> stop() {
+        stopping = true;
+        return stopped.future().transform(v -> consumer.close());
+    }
+
+    private Future<Void> loadParked() {
+        List<Future<?>> loads = new ArrayList<>();
+        for (String name : byName.keySet()) {
+            loads.add(readModels.parked(name).onSuccess(events -> {
+                Map<UUID, ParkedEvent> mine = parked.get(name);
+                mine.clear();
+                events.forEach(event -> mine.put(event.aggregateId(), event));
+            }));
+        }
+        return Future.all(loads).mapEmpty();
+    }
+
+    // ---- the live path -----------------------------------------------------------------------------
+
+    private void poll() {
+        if (stopping) {
+            stopped.tryComplete();
+            return;
+        }
+        consumer.poll(POLL_TIMEOUT).compose(this::process).onComplete(done -> {
+            if (done.succeeded()) {
+                poll();
+            } else {
+                LOG.warn("Projecting a poll failed; it will be read again: {}", done.cause().toString());
+                vertx.setTimer(config.retryBackoffMs(), t -> poll());
+            }
+        });
+    }
+
+    private Future<Void> process(KafkaConsumerRecords<String, String> batch) {
+        if (batch.isEmpty()) {
+            return Future.succeededFuture();
+        }
+        Map<TopicPartition, Long> firstOffsets = new HashMap<>();
+        Map<UUID, List<ConsumerRecord<String, String>>> byAggregate = new LinkedHashMap<>();
+        for (ConsumerRecord<String, String> record : batch.records()) {
+            firstOffsets.putIfAbsent(new TopicPartition(record.topic(), record.partition()), record.offset());
+            UUID aggregateId = uuidOrNull(record.key());
+            if (aggregateId == null) {
+                LOG.warn("Skipping a record of {} whose key is not an aggregate id: {}", record.topic(), record.key());
+                skippedEvents++;
+                continue;
+            }
+            byAggregate.computeIfAbsent(aggregateId, id -> new ArrayList<>()).add(record);
+        }
+        List<Future<Void>> aggregates = new ArrayList<>(byAggregate.size());
+        byAggregate.forEach((id, records) -> aggregates.add(consume(id, records)));
+        return Future.all(aggregates).compose(v -> consumer.commit())
+                .recover(failure -> seekBack(firstOffsets).transform(v -> Future.failedFuture(failure)));
+    }
+
+    private Future<Void> seekBack(Map<TopicPartition, Long> offsets) {
+        List<Future<Void>> seeks = new ArrayList<>();
+        // A partition taken away by a rebalance meanwhile cannot be sought; its new owner reads from the commit.
+        offsets.forEach((partition, offset) -> seeks.add(consumer.seek(partition, offset).otherwiseEmpty()));
+        return Future.join(seeks).mapEmpty();
+    }
+
+    /**
+     * One aggregate's records of a poll, in order. Consecutive readable events are applied together and
+     * their rows written once, at the last version (the rows hold a state, not a history); an unreadable
+     * record is attempted on its own, after what came before it.
+     */
+    private Future<Void> consume(UUID aggregateId, List<ConsumerRecord<String, String>> records) {
+        Future<Void> chain = Future.succeededFuture();
+        Projection<?> runOf = null;
+        List<EventEnvelope<?>> run = new ArrayList<>();
+        for (ConsumerRecord<String, String> record : records) {
+            EventEnvelope<?> event;
+            try {
+                event = codec.decode(record.value());
+            } catch (RuntimeException e) { // EventSerializationException, or a payload that breaks the envelope
+                chain = flush(chain, runOf, aggregateId, run);
+                run = new ArrayList<>();
+                Projection<?> projection = projectionOfTopic(record.topic());
+                if (projection != null) {
+                    RuntimeException unreadable = new EventSerializationException("not a readable envelope: " + e.getMessage(), e);
+                    chain = chain.compose(v -> attempt(projection, aggregateId, List.of(), record, unreadable, 1));
+                }
+                continue;
+            }
+            Projection<?> projection = byType.get(event.aggregateType());
+            if (projection == null || !aggregateId.equals(event.aggregateId())) {
+                skippedEvents++;
+                continue;
+            }
+            if (projection != runOf) {
+                chain = flush(chain, runOf, aggregateId, run);
+                run = new ArrayList<>();
+                runOf = projection;
+            }
+            run.add(event);
+        }
+        return flush(chain, runOf, aggregateId, run);
+    }
+
+    private Future<Void> flush(Future<Void> chain, Projection<?> projection, UUID aggregateId, List<EventEnvelope<?>> run) {
+        return run.isEmpty() ? chain : chain.compose(v -> attempt(projection, aggregateId, run, null, null, 1));
+    }
+
+    /** Applies {@code events} (or fails with {@code unreadable}), retrying with backoff, then parks. */
+    private Future<Void> attempt(Projection<?> projection, UUID aggregateId, List<EventEnvelope<?>> events,
+                                 ConsumerRecord<String, String> record, RuntimeException unreadable, int attempt) {
+        if (parked.get(projection.name()).containsKey(aggregateId)) {
+            skippedEvents += Math.max(1, events.size()); // waits behind its parked event; a retry catches up from the store
+            return Future.succeededFuture();
+        }
+        Future<Void> applied = unreadable != null ? Future.failedFuture(unreadable) : apply(projection, aggregateId, events);
+        return applied.recover(failure -> {
+            if (attempt >= config.maxAttempts()) {
+                return park(projection, aggregateId, record, events, failure, attempt);
+            }
+            long delay = Math.min(MAX_BACKOFF_MS, config.retryBackoffMs() << Math.min(attempt - 1, 16));
+            LOG.debug("Projection {} failed on {} (attempt {}), retrying in {} ms: {}", projection.name(), aggregateId,
+                    attempt, delay, failure.toString());
+            return timer(delay).compose(v -> attempt(projection, aggregateId, events, record, unreadable, attempt + 1));
+        });
+    }
+
+    /**
+     * Folds the events into the state held in memory: a duplicate or older event is skipped, the next
+     * one applied, and after a gap (or with nothing in memory) the state at the event's version comes
+     * from the event store. Then the rows are written once, at the last version.
+     */
+    @SuppressWarnings("unchecked")
+    private <S> Future<Void> apply(Projection<S> projection, UUID id, List<EventEnvelope<?>> events) {
+        Map<UUID, Aggregate<?>> states = projected.get(projection.name());
+        Aggregate<S> known = (Aggregate<S>) states.get(id);
+        boolean[] gap = {false};
+        Future<Aggregate<S>> folded = Future.succeededFuture(known);
+        for (EventEnvelope<?> event : events) {
+            long sequence = event.sequenceNumber();
+            folded = folded.compose(current -> {
+                if (current != null && current.version() >= sequence) {
+                    skippedEvents++; // a duplicate or a late event: the rows already hold a later version
+                    return Future.succeededFuture(current);
+                }
+                if ((current != null && current.version() == sequence - 1) || (current == null && sequence == 1)) {
+                    try {
+                        return Future.succeededFuture((current != null ? current : Aggregate.empty(projection.decider(), id))
+                                .apply(projection.decider(), event));
+                    } catch (RuntimeException e) {
+                        return Future.failedFuture(e);
+                    }
+                }
+                gap[0] = true;
+                return stateAt(projection, id, sequence);
+            });
+        }
+        Instant oldest = events.get(0).timestamp();
+        return folded.compose(state -> {
+            if (state == known) {
+                return Future.succeededFuture();
+            }
+            // What the rows are known to hold: what this projection wrote, else unknown (even from the first
+            // event: a server before a restart may have written them).
+            Aggregate<S> previous = gap[0] ? null : known;
+            return projection.write(state, previous, Projection.writeTime(state.version(), 0)).map(v -> {
+                states.put(id, state);
+                appliedEvents += state.version() - previous(known);
+                lastEventTime = events.get(events.size() - 1).timestamp();
+                lastLagMs = Math.max(0, System.currentTimeMillis() - oldest.toEpochMilli());
+                vertx.eventBus().publish(Addresses.PROJECTED,
+                        new Projected(projection.aggregateType(), id, state.version(), oldest));
+                return null;
+            });
+        });
+    }
+
+    private static long previous(Aggregate<?> known) {
+        return known == null ? 0 : known.version();
+    }
+
+    /** The state after event {@code sequence}, from the event store: for a gap, or nothing in memory. */
+    private <S> Future<Aggregate<S>> stateAt(Projection<S> projection, UUID id, long sequence) {
+        return repository(projection).loadAt(id, sequence).compose(state -> state.version() == sequence
+                ? Future.succeededFuture(state)
+                : Future.failedFuture(new IllegalStateException("the event store has no version " + sequence + " of "
+                + id + " (it is at version " + state.version() + ")")));
+    }
+
+    private Future<Void> park(Projection<?> projection, UUID aggregateId, ConsumerRecord<String, String> record,
+                              List<EventEnvelope<?>> events, Throwable failure, int attempts) {
+        EventEnvelope<?> event = firstUnapplied(projection, aggregateId, events);
+        JsonObject raw = event != null ? null : lenient(record.value());
+        ParkedEvent parkedEvent = new ParkedEvent(aggregateId,
+                event != null ? event.sequenceNumber() : raw.getLong("sequenceNumber", headerLong(record, "sequence_number")),
+                event != null ? event.eventId() : uuidOrNull(raw.getString("eventId", header(record, "event_id"))),
+                event != null ? event.eventType() : raw.getString("eventType", header(record, "event_type")),
+                String.valueOf(failure.getMessage()), attempts, Instant.now());
+        LOG.error("Projection {} parked {} at event {} after {} attempts: {}; its later events wait for a retry "
+                        + "(POST /ops/projections/{}/dead-letters/{}/retry)", projection.name(), aggregateId,
+                parkedEvent.sequenceNumber(), attempts, failure.toString(), projection.name(), aggregateId);
+        return readModels.park(projection.name(), parkedEvent)
+                .onSuccess(v -> parked.get(projection.name()).put(aggregateId, parkedEvent));
+    }
+
+    /** The first of {@code events} above the state in memory: where a failing run is parked. */
+    private EventEnvelope<?> firstUnapplied(Projection<?> projection, UUID aggregateId, List<EventEnvelope<?>> events) {
+        Aggregate<?> known = projected.get(projection.name()).get(aggregateId);
+        long version = known == null ? 0 : known.version();
+        return events.stream().filter(event -> event.sequenceNumber() > version).findFirst()
+                .orElse(events.isEmpty() ? null : events.get(0));
+    }
+
+    // ---- operations --------------------------------------------------------------------------------
+
+    private void operate(Message<JsonObject> message) {
+        JsonObject request = message.body();
+        String action = request.getString("action", "");
+        Future<JsonObject> answer;
+        if (action.equals("status")) {
+            answer = status();
+        } else {
+            Projection<?> projection = byName.get(request.getString("projection"));
+            if (projection == null) {
+                message.fail(404, "no projection named '" + request.getString("projection") + "'; there are "
+                        + byName.keySet());
+                return;
+            }
+            answer = switch (action) {
+                case "rebuild" -> rebuild(projection);
+                case "retry" -> retry(projection, UUID.fromString(request.getString("aggregateId")));
+                default -> Future.failedFuture(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, 400,
+                        "unknown action " + action));
+            };
+        }
+        answer.onSuccess(message::reply).onFailure(failure -> {
+            if (failure instanceof ReplyException reply) {
+                message.fail(reply.failureCode(), reply.getMessage());
+            } else {
+                LOG.warn("Projection operation {} failed: {}", action, failure.toString());
+                message.fail(503, String.valueOf(failure.getMessage()));
+            }
+        });
+    }
+
+    private Future<JsonObject> status() {
+        List<Future<JsonObject>> all = new ArrayList<>();
+        for (Projection<?> projection : byName.values()) {
+            all.add(readModels.projectionStatus(projection.name()).map(status -> {
+                Rebuild running = rebuilds.get(projection.name());
+                JsonArray deadLetters = new JsonArray();
+                parked.get(projection.name()).values().forEach(event -> deadLetters.add(new JsonObject()
+                        .put("aggregateId", event.aggregateId().toString()).put("sequenceNumber", event.sequenceNumber())
+                        .put("eventType", event.eventType()).put("error", event.error())
+                        .put("attempts", event.attempts()).put("createdAt", event.createdAt().toString())));
+                return new JsonObject()
+                        .put("name", projection.name())
+                        .put("aggregateType", projection.aggregateType())
+                        .put("tables", new JsonArray(projection.tables()))
+                        .put("rebuild", new JsonObject()
+                                .put("epoch", status.epoch())
+                                .put("state", running != null ? "REBUILDING" : status.state())
+                                .put("aggregates", running != null ? running.aggregates : status.aggregates())
+                                .put("events", running != null ? running.events : status.events())
+                                .put("startedAt", text(status.startedAt()))
+                                .put("finishedAt", running != null ? null : text(status.finishedAt()))
+                                .put("error", status.error()))
+                        .put("deadLetters", deadLetters);
+            }));
+        }
+        return Future.all(all).map(done -> {
+            JsonArray projections = new JsonArray();
+            all.forEach(one -> projections.add(one.result()));
+            return new JsonObject()
+                    .put("consumerGroup", config.consumerGroup())
+                    .put("appliedEvents", appliedEvents)
+                    .put("skippedEvents", skippedEvents)
+                    .put("lastEventTime", text(lastEventTime))
+                    .put("lastLagMs", lastLagMs)
+                    .put("projections", projections);
+        });
+    }
+
+    /** A rebuild in progress on this instance. */
+    private static final class Rebuild {
+        final long epoch;
+        long aggregates;
+        long events;
+
+        Rebuild(long epoch) {
+            this.epoch = epoch;
+        }
+    }
+
+    private Future<JsonObject> rebuild(Projection<?> projection) {
+        String name = projection.name();
+        if (rebuilds.containsKey(name)) {
+            return Future.failedFuture(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, 409,
+                    "a rebuild of " + name + " is running"));
+        }
+        return readModels.projectionStatus(name)
+                .compose(status -> readModels.startRebuild(name, status.epoch(), status.epoch() + 1, Instant.now())
+                        .compose(claimed -> claimed ? Future.succeededFuture(status.epoch() + 1)
+                                : Future.failedFuture(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, 409,
+                                "another instance started a rebuild of " + name))))
+                .map(epoch -> {
+                    Rebuild rebuild = new Rebuild(epoch);
+                    rebuilds.put(name, rebuild);
+                    LOG.info("Rebuilding projection {} from the event store (epoch {})", name, epoch);
+                    replayAll(projection, rebuild).onComplete(done -> {
+                        rebuilds.remove(name);
+                        String error = done.failed() ? done.cause().toString() : null;
+                        if (error != null) {
+                            LOG.error("Rebuilding projection {} failed: {}", name, error);
+                        } else {
+                            LOG.info("Rebuilt projection {}: {} aggregates, {} events", name, rebuild.aggregates,
+                                    rebuild.events);
+                        }
+                        readModels.recordRebuild(name, error == null ? "DONE" : "FAILED", rebuild.aggregates,
+                                rebuild.events, Instant.now(), error);
+                    });
+                    return new JsonObject().put("name", name).put("state", "REBUILDING").put("epoch", epoch);
+                });
+    }
+
+    private Future<Void> replayAll(Projection<?> projection, Rebuild rebuild) {
+        return readModels.forEachStreamPage(STREAM_PAGE, streams -> {
+            List<ReadModelStore.Stream> mine = streams.stream()
+                    .filter(stream -> projection.aggregateType().equals(stream.aggregateType())).toList();
+            return inGroups(mine, config.rebuildConcurrency(), stream -> replay(projection, stream.aggregateId(), rebuild))
+                    .compose(v -> readModels.recordRebuild(projection.name(), "REBUILDING", rebuild.aggregates,
+                            rebuild.events, null, null));
+        });
+    }
+
+    private <S> Future<Void> replay(Projection<S> projection, UUID id, Rebuild rebuild) {
+        return repository(projection).load(id).compose(state -> {
+            if (!state.exists()) {
+                return Future.succeededFuture();
+            }
+            return projection.repair(state, Projection.writeTime(state.version(), rebuild.epoch)).onSuccess(v -> {
+                rebuild.aggregates++;
+                rebuild.events += state.version();
+            });
+        });
+    }
+
+    /** Catches a parked aggregate up from the event store and lets its events through again. */
+    private <S> Future<JsonObject> retry(Projection<S> projection, UUID id) {
+        return repository(projection).load(id).compose(state -> {
+            if (!state.exists()) {
+                return Future.failedFuture(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, 404,
+                        projection.aggregateType().toLowerCase() + " " + id + " does not exist"));
+            }
+            return projection.repair(state, Projection.writeTime(state.version(), 0))
+                    .compose(v -> readModels.unpark(projection.name(), id))
+                    .map(v -> {
+                        parked.get(projection.name()).remove(id);
+                        projected.get(projection.name()).put(id, state);
+                        vertx.eventBus().publish(Addresses.PROJECTED,
+                                new Projected(projection.aggregateType(), id, state.version(), state.updatedAt()));
+                        return new JsonObject().put("aggregateId", id.toString()).put("version", state.version());
+                    });
+        });
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------------
+
+    @SuppressWarnings("unchecked")
+    private <S> AggregateRepository<S, ?, ?> repository(Projection<S> projection) {
+        return (AggregateRepository<S, ?, ?>) store.repository(projection.aggregateType());
+    }
+
+    private Projection<?> projectionOfTopic(String topic) {
+        for (Map.Entry<String, String> entry : topics.entrySet()) {
+            if (entry.getValue().equals(topic)) {
+                return byType.get(entry.getKey());
+            }
+        }
+        return null;
+    }
+
+    /** {@code action} on each item, at most {@code concurrency} at once. */
+    private static <T> Future<Void> inGroups(List<T> items, int concurrency, Function<T, Future<Void>> action) {
+        Future<Void> chain = Future.succeededFuture();
+        for (int from = 0; from < items.size(); from += concurrency) {
+            List<T> group = items.subList(from, Math.min(items.size(), from + concurrency));
+            chain = chain.compose(v -> Future.all(group.stream().map(action).toList()).mapEmpty());
+        }
+        return chain;
+    }
+
+    private Future<Void> timer(long delayMs) {
+        Promise<Void> elapsed = Promise.promise();
+        vertx.setTimer(delayMs, t -> elapsed.complete());
+        return elapsed.future();
+    }
+
+    private static <K, V> Map<K, V> lru(int capacity) {
+        return new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
+                return size() > capacity;
+            }
+        };
+    }
+
+    /** What can be read of a record that is not a valid envelope, for the operators' view; empty if nothing. */
+    private static JsonObject lenient(String value) {
+        try {
+            JsonObject json = value == null ? new JsonObject() : new JsonObject(value);
+            JsonObject facts = new JsonObject();
+            if (json.getValue("sequenceNumber") instanceof Number sequence) {
+                facts.put("sequenceNumber", sequence.longValue());
+            }
+            if (json.getValue("eventId") instanceof String id) {
+                facts.put("eventId", id);
+            }
+            if (json.getValue("eventType") instanceof String type) {
+                facts.put("eventType", type);
+            }
+            return facts;
+        } catch (RuntimeException e) {
+            return new JsonObject();
+        }
+    }
+
+    private static String header(ConsumerRecord<String, String> record, String name) {
+        Header header = record.headers().lastHeader(name);
+        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    }
+
+    private static long headerLong(ConsumerRecord<String, String> record, String name) {
+        try {
+            String value = header(record, name);
+            return value == null ? -1 : Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private static UUID uuidOrNull(String text) {
+        try {
+            return text == null ? null : UUID.fromString(text);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private static String text(Instant instant) {
+        return instant == null ? null : instant.toString();
+    }
+}

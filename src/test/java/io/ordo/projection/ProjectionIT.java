@@ -1,0 +1,484 @@
+package io.ordo.projection;
+
+import io.ordo.domain.order.OrderEvent;
+import io.ordo.domain.order.OrderItem;
+import io.ordo.es.CommandMetadata;
+import io.ordo.testing.Http;
+import io.ordo.testing.OrdoFixture;
+import io.ordo.testing.StoreFixture;
+import io.ordo.testing.TestKafka;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static io.ordo.testing.StoreFixture.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The read side against the real embedded Cassandra and Kafka: every read-model row is judged
+ * against the strongly consistent state the event store gives for the same aggregate.
+ */
+class ProjectionIT {
+
+    private static final String TOKEN = "projection-it-token";
+    private static final String ORDER_TOPIC = "projection-it-order-events";
+    private static final String CUSTOMER_TOPIC = "projection-it-customer-events";
+    private static final String GROUP = "projection-it-" + UUID.randomUUID();
+    private static final Map<String, String> OPS = Map.of("Authorization", "Bearer " + TOKEN);
+
+    private static OrdoFixture ordo;
+    private static Http http;
+    private static StoreFixture beside;
+    private static KafkaProducer<String, String> producer;
+
+    @BeforeAll
+    static void start() {
+        ordo = OrdoFixture.start(ProjectionIT.class, new JsonObject()
+                .put("store", new JsonObject().put("requestTimeoutMs", 4_000)
+                        .put("topics", new JsonObject().put("Order", ORDER_TOPIC).put("Customer", CUSTOMER_TOPIC)))
+                .put("relay", new JsonObject().put("enabled", true).put("bootstrapServers", TestKafka.bootstrapServers())
+                        .put("pollIntervalMs", 200).put("pollDelayMs", 5_000).put("verificationWindowMs", 2_000))
+                .put("projections", new JsonObject().put("consumerGroup", GROUP)
+                        .put("maxAttempts", 3).put("retryBackoffMs", 50).put("readYourWritesTimeoutMs", 20_000))
+                .put("ops", new JsonObject().put("token", TOKEN)));
+        http = new Http(ordo.client);
+        beside = StoreFixture.attach("it_projectionit");
+        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers()),
+                new StringSerializer(), new StringSerializer());
+    }
+
+    @AfterAll
+    static void stop() {
+        producer.close();
+        beside.close();
+        ordo.close();
+    }
+
+    @Test
+    void aClientReadsItsOwnWritesFromTheReadModel() {
+        String customer = http.customer("ryw-" + UUID.randomUUID() + "@example.com");
+        HttpResponse<Buffer> created = http.post("/orders", order(customer, 2));
+        String id = created.bodyAsJsonObject().getString("orderId");
+        assertEquals("\"1\"", created.getHeader("ETag"));
+
+        JsonObject first = summary(id, created.getHeader("ETag"));
+        assertEquals(1, first.getLong("version"));
+        assertEquals("CREATED", first.getString("status"));
+
+        HttpResponse<Buffer> confirmed = http.post("/orders/" + id + "/confirm", null);
+        JsonObject second = summary(id, confirmed.getHeader("ETag"));
+        assertEquals("CONFIRMED", second.getString("status"));
+        assertEquals(2, second.getLong("version"));
+        assertEquals(http.get("/orders/" + id).bodyAsJsonObject(), second, "the summary is the order at that version");
+
+        // The write that projected version 2 also listed the order under its customer and its status.
+        JsonArray listed = http.get("/customers/" + customer + "/orders").bodyAsJsonObject().getJsonArray("orders");
+        assertEquals(1, listed.size());
+        assertEquals(id, listed.getJsonObject(0).getString("orderId"));
+        assertEquals("CONFIRMED", listed.getJsonObject(0).getString("status"));
+        assertEquals(2, listed.getJsonObject(0).getLong("version"));
+        assertEquals(3, listed.getJsonObject(0).getInteger("itemCount"), "quantities 1 and 2");
+        assertTrue(ordersInStatus("CONFIRMED").contains(id));
+        assertFalse(ordersInStatus("CREATED").contains(id), "a status change removes the order from its old status");
+
+        assertEquals(1, summaryOfCustomer(customer, 1, 1).getLong("orderCount"));
+    }
+
+    @Test
+    void afterARandomLoadEveryRowEqualsAReplayOfTheEventStore() throws Exception {
+        Random random = new Random(42);
+        List<String> customers = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            customers.add(http.customer("load-" + i + "-" + UUID.randomUUID() + "@example.com"));
+        }
+        Map<String, String> customerOf = new HashMap<>();
+        for (int i = 0; i < 40; i++) {
+            String customer = customers.get(random.nextInt(customers.size()));
+            customerOf.put(http.post("/orders", order(customer, 1 + random.nextInt(3))).bodyAsJsonObject()
+                    .getString("orderId"), customer);
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<?>> runs = new ArrayList<>();
+            for (String id : customerOf.keySet()) {
+                long seed = random.nextLong();
+                runs.add(pool.submit(() -> randomCommands(id, new Random(seed))));
+            }
+            for (Future<?> run : runs) {
+                run.get();
+            }
+            // Customers change too, while their orders do.
+            for (String customer : customers) {
+                assertEquals(200, http.put("/customers/" + customer, new JsonObject().put("firstName", "Bo")
+                        .put("lastName", "Ng").put("phone", "+4915112345678")).statusCode());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        for (String id : customerOf.keySet()) {
+            JsonObject truth = http.get("/orders/" + id).bodyAsJsonObject();
+            assertEquals(truth, summary(id, truth.getLong("version").toString()), "order " + id);
+        }
+        for (String customer : customers) {
+            JsonObject truth = http.get("/customers/" + customer).bodyAsJsonObject();
+            long expectedOrders = customerOf.values().stream().filter(customer::equals).count();
+            JsonObject row = summaryOfCustomer(customer, truth.getLong("version"), expectedOrders);
+            assertEquals(expectedOrders, ((Number) row.remove("orderCount")).longValue());
+            assertEquals(truth, row, "customer " + customer);
+
+            JsonArray listed = allPages("/customers/" + customer + "/orders?limit=3");
+            Set<String> expectedIds = new HashSet<>();
+            customerOf.forEach((order, owner) -> {
+                if (owner.equals(customer)) {
+                    expectedIds.add(order);
+                }
+            });
+            Set<String> listedIds = new HashSet<>();
+            String previousCreatedAt = null;
+            for (int i = 0; i < listed.size(); i++) {
+                JsonObject entry = listed.getJsonObject(i);
+                listedIds.add(entry.getString("orderId"));
+                JsonObject truthOfEntry = http.get("/orders/" + entry.getString("orderId")).bodyAsJsonObject();
+                assertEquals(truthOfEntry.getString("status"), entry.getString("status"));
+                assertEquals(truthOfEntry.getLong("version"), entry.getLong("version"));
+                assertEquals(truthOfEntry.getJsonObject("total"), entry.getJsonObject("total"));
+                if (previousCreatedAt != null) {
+                    assertTrue(previousCreatedAt.compareTo(entry.getString("createdAt")) >= 0, "newest first");
+                }
+                previousCreatedAt = entry.getString("createdAt");
+            }
+            assertEquals(expectedIds, listedIds, "the orders of customer " + customer);
+        }
+        for (String status : List.of("CREATED", "CONFIRMED", "SHIPPED", "DELIVERED", "CANCELLED")) {
+            Set<String> inStatus = ordersInStatus(status);
+            for (String id : customerOf.keySet()) {
+                String truth = http.get("/orders/" + id).bodyAsJsonObject().getString("status");
+                assertEquals(truth.equals(status), inStatus.contains(id), "order " + id + " listed under " + status);
+            }
+        }
+    }
+
+    @Test
+    void duplicatesAndOutOfOrderDeliveriesLeaveTheReadModelCorrect() {
+        String customer = http.customer("dup-" + UUID.randomUUID() + "@example.com");
+        String id = http.post("/orders", order(customer, 1)).bodyAsJsonObject().getString("orderId");
+        http.post("/orders/" + id + "/confirm", null);
+        http.post("/orders/" + id + "/ship", new JsonObject().put("trackingNumber", "T-1").put("carrier", "UPS"));
+        summary(id, "3");
+        JsonArray stored = http.get("/orders/" + id + "/events").bodyAsJsonObject().getJsonArray("events");
+
+        // Old events again, backwards and twice: none may make the row older.
+        RecordMetadata last = null;
+        for (int index : new int[]{1, 0, 2, 0, 1}) {
+            last = awaitSent(new ProducerRecord<>(ORDER_TOPIC, id, stored.getJsonObject(index).encode()));
+        }
+        awaitConsumed(last);
+        assertEquals(http.get("/orders/" + id).bodyAsJsonObject(), http.get("/orders/" + id + "/summary").bodyAsJsonObject(),
+                "the row still holds version 3");
+        HttpResponse<Buffer> delivered = http.post("/orders/" + id + "/deliver", new JsonObject().put("signature", "A. B."));
+        assertEquals(200, delivered.statusCode());
+        JsonObject row = summary(id, delivered.getHeader("ETag")); // behind the replays in the same partition
+        assertEquals(http.get("/orders/" + id).bodyAsJsonObject(), row);
+
+        // An aggregate whose third event arrives first (the first two were never delivered to the topic):
+        // the projection takes the state at version 3 from the event store.
+        UUID gap = UUID.randomUUID();
+        await(beside.eventStore().append("Order", gap, 0, List.of(
+                new OrderEvent.OrderCreated(UUID.fromString(customer), List.of(OrderItem.of(UUID.randomUUID(), 4))),
+                new OrderEvent.OrderConfirmed(), new OrderEvent.OrderShipped("T-9", "DHL")), CommandMetadata.system()));
+        JsonObject third = http.get("/orders/" + gap + "/events?from=3").bodyAsJsonObject().getJsonArray("events")
+                .getJsonObject(0);
+        producer.send(new ProducerRecord<>(ORDER_TOPIC, gap.toString(), third.encode()));
+        producer.flush();
+        assertEquals(http.get("/orders/" + gap).bodyAsJsonObject(), summary(gap.toString(), "3"));
+    }
+
+    @Test
+    void anEventThatCannotBeAppliedIsParkedAndOthersCarryOn() {
+        String customer = http.customer("poison-" + UUID.randomUUID() + "@example.com");
+        String poisoned = http.post("/orders", order(customer, 1)).bodyAsJsonObject().getString("orderId");
+        String healthy = http.post("/orders", order(customer, 1)).bodyAsJsonObject().getString("orderId");
+        summary(poisoned, "1");
+
+        JsonObject poison = http.get("/orders/" + poisoned + "/events").bodyAsJsonObject().getJsonArray("events")
+                .getJsonObject(0).copy().put("eventId", UUID.randomUUID().toString()).put("sequenceNumber", 2)
+                .put("eventType", "OrderTeleported");
+        producer.send(new ProducerRecord<>(ORDER_TOPIC, poisoned, poison.encode()));
+        producer.flush();
+        JsonObject parked = awaitDeadLetter(poisoned);
+        assertEquals(2, parked.getLong("sequenceNumber"));
+        assertEquals(3, parked.getInteger("attempts"));
+
+        // The parked order's later events wait; another order's go on.
+        assertEquals(200, http.post("/orders/" + poisoned + "/confirm", null).statusCode());
+        HttpResponse<Buffer> other = http.post("/orders/" + healthy + "/confirm", null);
+        assertEquals("CONFIRMED", summary(healthy, other.getHeader("ETag")).getString("status"));
+        assertEquals(1, http.get("/orders/" + poisoned + "/summary").bodyAsJsonObject().getLong("version"));
+
+        HttpResponse<Buffer> retried = http.send(HttpMethod.POST, "/ops/projections/orders/dead-letters/" + poisoned + "/retry",
+                null, OPS);
+        assertEquals(200, retried.statusCode(), retried.bodyAsString());
+        assertEquals(2, retried.bodyAsJsonObject().getLong("version"));
+        assertEquals(http.get("/orders/" + poisoned).bodyAsJsonObject(), summary(poisoned, "2"));
+        assertNull(deadLetterOf(poisoned), "a retried dead letter is gone");
+    }
+
+    @Test
+    void aRebuildUnderLoadEndsEqualToTheEventStore() throws Exception {
+        String customer = http.customer("rebuild-" + UUID.randomUUID() + "@example.com");
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            String id = http.post("/orders", order(customer, 1)).bodyAsJsonObject().getString("orderId");
+            http.post("/orders/" + id + "/confirm", null);
+            ids.add(id);
+        }
+        summary(ids.get(ids.size() - 1), "2");
+        // Damage: a lost table, and a row that lies at its own version (a projection bug, say).
+        beside.session.execute("TRUNCATE it_projectionit.orders_by_customer");
+        // Written at the live write time of version 2: 'SHIPPED' wins the tie with 'CONFIRMED' (the larger value does).
+        long liveWriteTime = Projection.writeTime(2, 0);
+        beside.session.execute("UPDATE it_projectionit.order_read_model USING TIMESTAMP " + liveWriteTime
+                + " SET status = 'SHIPPED' WHERE order_id = " + ids.get(0));
+        assertEquals("SHIPPED", http.get("/orders/" + ids.get(0) + "/summary").bodyAsJsonObject().getString("status"));
+
+        AtomicBoolean loading = new AtomicBoolean(true);
+        ExecutorService load = Executors.newSingleThreadExecutor();
+        Future<?> commands = load.submit(() -> {
+            Random random = new Random(7);
+            while (loading.get()) {
+                String id = ids.get(1 + random.nextInt(ids.size() - 1));
+                http.post("/orders/" + id + (random.nextBoolean() ? "/ship" : "/cancel"),
+                        random.nextBoolean() ? new JsonObject().put("reason", "r") : null);
+            }
+            return null;
+        });
+        try {
+            HttpResponse<Buffer> started = http.send(HttpMethod.POST, "/ops/projections/orders/rebuild", null, OPS);
+            assertEquals(202, started.statusCode(), started.bodyAsString());
+            long epoch = started.bodyAsJsonObject().getLong("epoch");
+            JsonObject rebuild = awaitRebuildDone("orders");
+            assertEquals(epoch, rebuild.getLong("epoch"));
+            assertTrue(rebuild.getLong("aggregates") >= ids.size(), rebuild.encode());
+        } finally {
+            loading.set(false);
+            commands.get();
+            load.shutdownNow();
+        }
+
+        for (String id : ids) {
+            JsonObject truth = http.get("/orders/" + id).bodyAsJsonObject();
+            assertEquals(truth, summary(id, truth.getLong("version").toString()), "order " + id);
+        }
+        Set<String> listed = new HashSet<>();
+        allPages("/customers/" + customer + "/orders?limit=7").forEach(entry -> listed.add(((JsonObject) entry).getString("orderId")));
+        assertEquals(new HashSet<>(ids), listed);
+    }
+
+    @Test
+    void badQueriesGetClearErrors() {
+        assertProblem(http.get("/orders?status=LOST"), 400, "INVALID_PARAMETER");
+        assertProblem(http.get("/orders?limit=0"), 400, "INVALID_PARAMETER");
+        assertProblem(http.get("/orders?limit=5000"), 400, "INVALID_PARAMETER");
+        assertProblem(http.get("/orders?status=CREATED&cursor=bm9wZQ"), 400, "INVALID_CURSOR");
+        assertProblem(http.get("/orders/" + UUID.randomUUID() + "/summary"), 404, "ORDER_NOT_FOUND");
+        assertProblem(http.get("/orders/not-a-uuid/summary"), 400, "INVALID_PARAMETER");
+        assertProblem(http.get("/orders/" + UUID.randomUUID() + "/summary?minVersion=x"), 400, "INVALID_PARAMETER");
+        assertProblem(http.get("/customers/" + UUID.randomUUID() + "/summary"), 404, "CUSTOMER_NOT_FOUND");
+        assertProblem(http.get("/ops/projections"), 401, "UNAUTHORIZED");
+        assertProblem(http.send(HttpMethod.POST, "/ops/projections/nope/rebuild", null, OPS), 404, "NOT_FOUND");
+        // A cursor from one query does not page another.
+        String customer = http.customer("cursor-" + UUID.randomUUID() + "@example.com");
+        for (int i = 0; i < 3; i++) {
+            http.post("/orders", order(customer, 1));
+        }
+        String lastId = http.post("/orders", order(customer, 1)).bodyAsJsonObject().getString("orderId");
+        summary(lastId, "1");
+        String next = http.get("/customers/" + customer + "/orders?limit=2").bodyAsJsonObject().getString("next");
+        assertNotNull(next);
+        assertProblem(http.get("/orders?status=CREATED&cursor=" + next), 400, "INVALID_CURSOR");
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------------
+
+    private static JsonObject order(String customer, int lines) {
+        JsonArray items = new JsonArray();
+        for (int i = 0; i < lines; i++) {
+            items.add(new JsonObject().put("productId", UUID.randomUUID().toString()).put("quantity", 1 + i)
+                    .put("unitPrice", new JsonObject().put("amountMinor", 250 * (i + 1)).put("currency", "EUR")));
+        }
+        return new JsonObject().put("customerId", customer).put("items", items);
+    }
+
+    private static void randomCommands(String id, Random random) {
+        int commands = random.nextInt(7);
+        for (int i = 0; i < commands; i++) {
+            HttpResponse<Buffer> response = switch (random.nextInt(5)) {
+                case 0 -> http.put("/orders/" + id + "/items", new JsonObject().put("items", order(UUID.randomUUID()
+                        .toString(), 1 + random.nextInt(3)).getJsonArray("items")).put("reason", "changed"));
+                case 1 -> http.post("/orders/" + id + "/confirm", null);
+                case 2 -> http.post("/orders/" + id + "/ship", new JsonObject().put("trackingNumber", "T-" + i)
+                        .put("carrier", "DHL"));
+                case 3 -> http.post("/orders/" + id + "/deliver", new JsonObject().put("signature", "S"));
+                default -> http.post("/orders/" + id + "/cancel", new JsonObject().put("reason", "changed my mind"));
+            };
+            assertTrue(response.statusCode() < 500, response.bodyAsString());
+        }
+    }
+
+    /** The order's summary once it reflects {@code minVersion} (a version or an ETag). */
+    private static JsonObject summary(String id, String minVersion) {
+        HttpResponse<Buffer> response = http.get("/orders/" + id + "/summary?minVersion=" + minVersion);
+        assertEquals(200, response.statusCode(), response.bodyAsString());
+        assertEquals("\"" + response.bodyAsJsonObject().getLong("version") + "\"", response.getHeader("ETag"));
+        return response.bodyAsJsonObject();
+    }
+
+    /**
+     * The customer's summary once it reflects {@code minVersion} and counts {@code orders} orders (the
+     * two come from different projections, each eventually consistent).
+     */
+    private static JsonObject summaryOfCustomer(String id, long minVersion, long orders) {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (true) {
+            HttpResponse<Buffer> response = http.get("/customers/" + id + "/summary?minVersion=" + minVersion);
+            assertEquals(200, response.statusCode(), response.bodyAsString());
+            if (response.bodyAsJsonObject().getLong("orderCount") == orders || System.currentTimeMillis() > deadline) {
+                return response.bodyAsJsonObject();
+            }
+            sleep(50);
+        }
+    }
+
+    private static Set<String> ordersInStatus(String status) {
+        Set<String> ids = new HashSet<>();
+        allPages("/orders?status=" + status + "&limit=25").forEach(entry -> ids.add(((JsonObject) entry).getString("orderId")));
+        return ids;
+    }
+
+    private static JsonArray allPages(String path) {
+        JsonArray all = new JsonArray();
+        String next = null;
+        do {
+            HttpResponse<Buffer> page = http.get(path + (next == null ? "" : "&cursor=" + next));
+            assertEquals(200, page.statusCode(), page.bodyAsString());
+            all.addAll(page.bodyAsJsonObject().getJsonArray("orders"));
+            next = page.bodyAsJsonObject().getString("next");
+        } while (next != null);
+        return all;
+    }
+
+    private static RecordMetadata awaitSent(ProducerRecord<String, String> record) {
+        try {
+            return producer.send(record).get();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Waits until the projections committed past {@code record}: they commit only what they wrote. */
+    private static void awaitConsumed(RecordMetadata record) {
+        TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers()))) {
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (System.currentTimeMillis() < deadline) {
+                OffsetAndMetadata committed = admin.listConsumerGroupOffsets(GROUP).partitionsToOffsetAndMetadata().get()
+                        .get(partition);
+                if (committed != null && committed.offset() > record.offset()) {
+                    return;
+                }
+                sleep(50);
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        throw new AssertionError("the projections did not get past offset " + record.offset() + " of " + partition);
+    }
+
+    private static JsonObject deadLetterOf(String id) {
+        HttpResponse<Buffer> status = http.send(HttpMethod.GET, "/ops/projections", null, OPS);
+        assertEquals(200, status.statusCode(), status.bodyAsString());
+        for (Object projection : status.bodyAsJsonObject().getJsonArray("projections")) {
+            for (Object letter : ((JsonObject) projection).getJsonArray("deadLetters")) {
+                if (((JsonObject) letter).getString("aggregateId").equals(id)) {
+                    return (JsonObject) letter;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static JsonObject awaitDeadLetter(String id) {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (System.currentTimeMillis() < deadline) {
+            JsonObject letter = deadLetterOf(id);
+            if (letter != null) {
+                return letter;
+            }
+            sleep(100);
+        }
+        throw new AssertionError("no dead letter for " + id);
+    }
+
+    private static JsonObject awaitRebuildDone(String name) {
+        long deadline = System.currentTimeMillis() + 120_000;
+        while (System.currentTimeMillis() < deadline) {
+            HttpResponse<Buffer> status = http.send(HttpMethod.GET, "/ops/projections", null, OPS);
+            for (Object projection : status.bodyAsJsonObject().getJsonArray("projections")) {
+                JsonObject rebuild = ((JsonObject) projection).getJsonObject("rebuild");
+                if (((JsonObject) projection).getString("name").equals(name) && !rebuild.getString("state").equals("REBUILDING")) {
+                    assertEquals("DONE", rebuild.getString("state"), rebuild.encode());
+                    return rebuild;
+                }
+            }
+            sleep(200);
+        }
+        throw new AssertionError("the rebuild of " + name + " did not finish");
+    }
+
+    private static void assertProblem(HttpResponse<Buffer> response, int status, String code) {
+        assertEquals(status, response.statusCode(), response.bodyAsString());
+        assertEquals("application/problem+json", response.getHeader("Content-Type"));
+        assertEquals(code, response.bodyAsJsonObject().getString("code"), response.bodyAsString());
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
