@@ -5,6 +5,8 @@ import io.ordo.command.CommandReply;
 import io.ordo.command.CommandRequest;
 import io.ordo.command.LocalCodec;
 import io.ordo.config.OrdoConfig;
+import io.ordo.domain.customer.CustomerDecider;
+import io.ordo.domain.order.OrderDecider;
 import io.ordo.embedded.CassandraOptions;
 import io.ordo.embedded.EmbeddedCassandra;
 import io.ordo.embedded.EmbeddedKafka;
@@ -14,6 +16,8 @@ import io.ordo.es.EventEnvelope;
 import io.ordo.http.HttpApi;
 import io.ordo.http.HttpVerticle;
 import io.ordo.http.LiveFeedVerticle;
+import io.ordo.ops.Health;
+import io.ordo.ops.OrdoMetrics;
 import io.ordo.outbox.OutboxHint;
 import io.ordo.outbox.RelayVerticle;
 import io.ordo.store.AppendResult;
@@ -60,6 +64,9 @@ public final class Ordo {
     private final EmbeddedCassandra cassandra;
     private final EmbeddedKafka kafka;
     private final List<String> deployments = new ArrayList<>();
+    private final OrdoMetrics metrics = new OrdoMetrics()
+            .withAggregateTypes(OrderDecider.AGGREGATE_TYPE, CustomerDecider.AGGREGATE_TYPE);
+    private final Health health;
 
     private Ordo(Vertx vertx, OrdoConfig config, Store store, FaultInjector faults, HttpApi.Contract contract,
                  Children children) {
@@ -70,6 +77,8 @@ public final class Ordo {
         this.contract = contract;
         this.cassandra = children.cassandra();
         this.kafka = children.kafka();
+        this.health = new Health(vertx, config, store);
+        store.observe(metrics);
     }
 
     /** Deploys Ordo as {@code config} (see {@link OrdoConfig}) describes. */
@@ -94,19 +103,19 @@ public final class Ordo {
         Future<Void> chain = deploy(() -> new StoreVerticle(store), config.storeInstances());
         for (int shard = 0; shard < config.aggregates().instances(); shard++) {
             int owned = shard;
-            chain = chain.compose(v -> deploy(() -> new AggregateVerticle(owned, config), 1));
+            chain = chain.compose(v -> deploy(() -> new AggregateVerticle(owned, config, metrics), 1));
         }
         if (config.relay().enabled()) {
-            chain = chain.compose(v -> deploy(() -> new RelayVerticle(config, store, faults), 1));
+            chain = chain.compose(v -> deploy(() -> new RelayVerticle(config, store, faults, metrics), 1));
             if (config.http().enabled()) {
                 chain = chain.compose(v -> deploy(() -> new LiveFeedVerticle(config), 1));
             }
         }
         if (config.projections().enabled()) {
-            chain = chain.compose(v -> deploy(() -> new ProjectionVerticle(config, store), 1));
+            chain = chain.compose(v -> deploy(() -> new ProjectionVerticle(config, store, metrics), 1));
         }
         if (config.http().enabled()) {
-            chain = chain.compose(v -> deploy(() -> new HttpVerticle(config, contract), config.http().instances()));
+            chain = chain.compose(v -> deploy(() -> new HttpVerticle(config, contract, metrics, health), config.http().instances()));
         }
         return chain;
     }
@@ -120,7 +129,12 @@ public final class Ordo {
 
     /** Ordo's HTTP API as a router, for an application that mounts it under its own routes. */
     public Router router() {
-        return HttpApi.router(vertx, config, contract);
+        return HttpApi.router(vertx, config, contract, metrics, health);
+    }
+
+    /** Ordo's meters, e.g. to add the host application's own. */
+    public OrdoMetrics metrics() {
+        return metrics;
     }
 
     public OrdoConfig config() {
@@ -135,7 +149,8 @@ public final class Ordo {
             chain = chain.compose(v -> vertx.undeploy(id).otherwiseEmpty());
         }
         deployments.clear();
-        return chain.compose(v -> store.close().otherwiseEmpty())
+        return chain.compose(v -> health.close().otherwiseEmpty())
+                .compose(v -> store.close().otherwiseEmpty())
                 .compose(v -> stopChildren(vertx, new Children(cassandra, kafka)));
     }
 

@@ -1,6 +1,7 @@
 package io.ordo;
 
 import io.ordo.config.OrdoConfig;
+import io.ordo.ops.OrdoMetrics;
 import io.ordo.store.FaultInjector;
 import io.vertx.config.ConfigRetriever;
 import io.vertx.config.ConfigRetrieverOptions;
@@ -29,7 +30,7 @@ public final class OrdoMain {
 
     public static void main(String[] args) throws InterruptedException {
         long started = System.nanoTime();
-        Vertx vertx = Vertx.vertx();
+        Vertx vertx = Vertx.vertx(OrdoMetrics.vertxOptions()); // Vert.x's own meters join Ordo's at /metrics
         CountDownLatch stopped = new CountDownLatch(1);
         Future<Ordo> deployed = readConfig(vertx)
                 .compose(config -> Ordo.deploy(vertx, config, faultsFromSystemProperty()));

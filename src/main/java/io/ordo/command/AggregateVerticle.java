@@ -1,6 +1,7 @@
 package io.ordo.command;
 
 import io.ordo.config.OrdoConfig;
+import io.ordo.ops.OrdoMetrics;
 import io.ordo.domain.customer.CustomerDecider;
 import io.ordo.domain.customer.CustomerEvent;
 import io.ordo.domain.customer.CustomerRejection;
@@ -58,6 +59,7 @@ public final class AggregateVerticle extends VerticleBase {
 
     private final int shard;
     private final OrdoConfig.Aggregates config;
+    private final OrdoMetrics metrics;
     private final int snapshotEvery;
     private final DeliveryOptions appendOptions;
     /** Without the relay, the live feed comes from local commits; with it, from what reaches Kafka. */
@@ -66,8 +68,9 @@ public final class AggregateVerticle extends VerticleBase {
     private final Map<String, Pipeline> pipelines = new HashMap<>();
     private final Map<String, Aggregate<Object>> cache;
 
-    public AggregateVerticle(int shard, OrdoConfig ordo) {
+    public AggregateVerticle(int shard, OrdoConfig ordo, OrdoMetrics metrics) {
         this.shard = shard;
+        this.metrics = metrics;
         this.config = ordo.aggregates();
         this.snapshotEvery = ordo.store().snapshotEvery();
         this.liveFromLocalCommits = !ordo.relay().enabled();
@@ -209,8 +212,10 @@ public final class AggregateVerticle extends VerticleBase {
     private Future<Aggregate<Object>> load(String type, UUID id) {
         Aggregate<Object> cached = cache.get(key(type, id));
         if (cached != null) {
+            metrics.cacheHit(type);
             return Future.succeededFuture(cached);
         }
+        metrics.cacheMiss(type);
         return vertx.eventBus().<Aggregate<Object>>request(Addresses.STORE, new StoreRequest.Load(type, id, null, null))
                 .map(Message::body);
     }
@@ -363,6 +368,7 @@ public final class AggregateVerticle extends VerticleBase {
                         new StoreRequest.Append(batch.type, base.id(), base.version(), events), appendOptions)
                 .compose(reply -> {
                     if (reply.body() instanceof AppendResult.Conflict conflict) {
+                        metrics.conflict(batch.type);
                         cache.remove(key(batch.type, base.id()));
                         if (batch.attempt < config.maxRetries()) {
                             return retry(batch, decided);
@@ -372,6 +378,7 @@ public final class AggregateVerticle extends VerticleBase {
                         return Future.succeededFuture();
                     }
                     cache.put(key(batch.type, base.id()), committed);
+                    metrics.appended(batch.type, events.size());
                     return afterCommit(base, committed, events, batch).compose(v -> answer(decided, committed));
                 }, failure -> Future.failedFuture(failure instanceof ReplyException reply
                         && reply.failureType() == ReplyFailure.TIMEOUT
@@ -383,6 +390,7 @@ public final class AggregateVerticle extends VerticleBase {
     private Future<Void> retry(Batch batch, List<Decided> decided) {
         batch.messages = decided.stream().map(one -> one.message).toList();
         batch.attempt++;
+        metrics.retry(batch.type);
         long pause = 1 + ThreadLocalRandom.current().nextLong(4L << Math.min(batch.attempt, 6));
         return vertx.timer(pause).compose(v -> process(batch));
     }

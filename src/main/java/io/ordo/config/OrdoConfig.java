@@ -13,7 +13,8 @@ import java.util.Map;
  * file named by {@code -Dordo.config}), then the environment variables of {@link #ENVIRONMENT}.
  */
 public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates aggregates, StoreConfig store,
-                         int storeInstances, Relay relay, Projections projections, String opsToken) {
+                         int storeInstances, Relay relay, Projections projections, String opsToken,
+                         long readyMaxBacklogMs) {
 
     public enum Mode {
         /** Ordo starts its own Cassandra (and, later, Kafka) as child processes. */
@@ -147,7 +148,8 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
                         positive(projections.getInteger("cacheSize", 10_000), "projections.cacheSize"),
                         projections.getLong("readYourWritesTimeoutMs", 5_000L),
                         positive(projections.getInteger("rebuildConcurrency", 16), "projections.rebuildConcurrency")),
-                json.getJsonObject("ops", new JsonObject()).getString("token"));
+                json.getJsonObject("ops", new JsonObject()).getString("token"),
+                json.getJsonObject("ops", new JsonObject()).getLong("readyMaxBacklogMs", 60_000L));
     }
 
     /** Applies the environment overrides of {@link #ENVIRONMENT} to a configuration document. */

@@ -16,6 +16,8 @@ import io.ordo.es.EnvelopeCodec;
 import io.ordo.es.EventEnvelope;
 import io.ordo.es.EventSerializer;
 import io.ordo.es.Rejection;
+import io.ordo.ops.Health;
+import io.ordo.ops.OrdoMetrics;
 import io.ordo.store.EventStore;
 import io.ordo.store.StoreRequest;
 import io.ordo.store.StoreVerticle;
@@ -62,11 +64,15 @@ public final class HttpApi {
     private final Vertx vertx;
     private final OrdoConfig config;
     private final OpenApiValidation validation;
+    private final OrdoMetrics metrics;
+    private final Health health;
     private final DeliveryOptions commandOptions;
     private final EnvelopeCodec codec = new EnvelopeCodec(new EventSerializer(DomainEvents.registry()));
 
-    private HttpApi(Vertx vertx, OrdoConfig config, OpenApiValidation validation) {
+    private HttpApi(Vertx vertx, OrdoConfig config, OpenApiValidation validation, OrdoMetrics metrics, Health health) {
         this.vertx = vertx;
+        this.metrics = metrics;
+        this.health = health;
         this.config = config;
         this.validation = validation;
         // Longer than an append may take, plus time queued behind other commands of the aggregate.
@@ -89,8 +95,8 @@ public final class HttpApi {
     }
 
     /** A router with every route of the API; mount it where you like with {@code subRouter}. */
-    public static Router router(Vertx vertx, OrdoConfig config, Contract contract) {
-        return new HttpApi(vertx, config, contract.validation).build();
+    public static Router router(Vertx vertx, OrdoConfig config, Contract contract, OrdoMetrics metrics, Health health) {
+        return new HttpApi(vertx, config, contract.validation, metrics, health).build();
     }
 
     private Router build() {
@@ -99,7 +105,12 @@ public final class HttpApi {
         router.get("/openapi.yaml").handler(ctx -> ctx.response()
                 .putHeader("Content-Type", "application/yaml").end(validation.document()));
 
-        LiveEvents live = new LiveEvents(vertx, codec, config.http().wsMaxQueuedBytes());
+        router.get("/metrics").handler(ctx -> ctx.response()
+                .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
+        router.get("/health/live").handler(health.liveHandler());
+        router.get("/health/ready").handler(health.readyHandler());
+
+        LiveEvents live = new LiveEvents(vertx, codec, config.http().wsMaxQueuedBytes(), metrics);
         router.get("/ws/orders").handler(ctx -> live.all(ctx));
         router.get("/ws/orders/:id").handler(ctx -> live.one(ctx, pathId(ctx)));
 
@@ -253,9 +264,15 @@ public final class HttpApi {
         CommandRequest request = new CommandRequest(type, id, command, metadata, expected, key,
                 key == null ? null : hash(ctx));
         String address = Addresses.commands(type, AggregateVerticle.shardOf(id, config.aggregates().instances()));
+        long started = System.nanoTime();
+        String name = command.getClass().getSimpleName();
         vertx.eventBus().<CommandReply>request(address, request, commandOptions)
-                .onSuccess(reply -> answer(ctx, type, reply.body(), creates, false))
+                .onSuccess(reply -> {
+                    metrics.command(name, outcome(reply.body()), System.nanoTime() - started);
+                    answer(ctx, type, reply.body(), creates, false);
+                })
                 .onFailure(failure -> {
+                    metrics.command(name, "unavailable", System.nanoTime() - started);
                     if (failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.TIMEOUT) {
                         // The command may still be queued and run: its outcome is unknown, not failed.
                         answer(ctx, type, new CommandReply.Unavailable(true, failure.getMessage()), creates, false);
@@ -263,6 +280,25 @@ public final class HttpApi {
                         busFailure(ctx, failure);
                     }
                 });
+    }
+
+    private static String outcome(CommandReply reply) {
+        if (reply instanceof CommandReply.Accepted) {
+            return "accepted";
+        }
+        if (reply instanceof CommandReply.Rejected) {
+            return "rejected";
+        }
+        if (reply instanceof CommandReply.Replayed) {
+            return "replayed";
+        }
+        if (reply instanceof CommandReply.VersionMismatch) {
+            return "precondition_failed";
+        }
+        if (reply instanceof CommandReply.Contended) {
+            return "conflict";
+        }
+        return reply instanceof CommandReply.KeyReused ? "key_reused" : "unavailable";
     }
 
     private void answer(RoutingContext ctx, String type, CommandReply reply, boolean creates, boolean replayed) {

@@ -1,6 +1,8 @@
 package io.ordo.http;
 
 import io.ordo.config.OrdoConfig;
+import io.ordo.ops.Health;
+import io.ordo.ops.OrdoMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -15,11 +17,15 @@ public final class HttpVerticle extends VerticleBase {
 
     private final OrdoConfig config;
     private final HttpApi.Contract contract;
+    private final OrdoMetrics metrics;
+    private final Health health;
     private HttpServer server;
 
-    public HttpVerticle(OrdoConfig config, HttpApi.Contract contract) {
+    public HttpVerticle(OrdoConfig config, HttpApi.Contract contract, OrdoMetrics metrics, Health health) {
         this.config = config;
         this.contract = contract;
+        this.metrics = metrics;
+        this.health = health;
     }
 
     @Override
@@ -28,7 +34,7 @@ public final class HttpVerticle extends VerticleBase {
                 .setHost(config.http().host())
                 .setPort(config.http().port())
                 .setCompressionSupported(true));
-        return server.requestHandler(HttpApi.router(vertx, config, contract)).listen()
+        return server.requestHandler(HttpApi.router(vertx, config, contract, metrics, health)).listen()
                 .onSuccess(s -> LOG.debug("HTTP listening on {}:{}", config.http().host(), s.actualPort()));
     }
 

@@ -4,6 +4,7 @@ import io.ordo.command.Addresses;
 import io.ordo.domain.order.OrderDecider;
 import io.ordo.es.EnvelopeCodec;
 import io.ordo.es.EventEnvelope;
+import io.ordo.ops.OrdoMetrics;
 import io.ordo.store.StoreRequest;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -33,8 +34,10 @@ final class LiveEvents {
     private final Vertx vertx;
     private final EnvelopeCodec codec;
     private final int maxQueuedBytes;
+    private final OrdoMetrics metrics;
 
-    LiveEvents(Vertx vertx, EnvelopeCodec codec, int maxQueuedBytes) {
+    LiveEvents(Vertx vertx, EnvelopeCodec codec, int maxQueuedBytes, OrdoMetrics metrics) {
+        this.metrics = metrics;
         this.vertx = vertx;
         this.codec = codec;
         this.maxQueuedBytes = maxQueuedBytes;
@@ -69,6 +72,7 @@ final class LiveEvents {
         private MessageConsumer<EventEnvelope<?>> consumer;
         private boolean catchingUp;
         private long lastSent;
+        private boolean open = true;
 
         Feed(ServerWebSocket socket, UUID orderId) {
             this.socket = socket;
@@ -90,7 +94,8 @@ final class LiveEvents {
                     send(event, true);
                 }
             });
-            socket.closeHandler(v -> consumer.unregister());
+            metrics.webSocketOpened();
+            socket.closeHandler(v -> closed());
             socket.textMessageHandler(ignored -> { });
             if (catchingUp) {
                 consumer.completion().compose(v -> catchUp(fromVersion)).onComplete(done -> {
@@ -132,10 +137,18 @@ final class LiveEvents {
             Promise<Void> drained = Promise.promise();
             socket.drainHandler(v -> drained.tryComplete());
             socket.closeHandler(v -> {
-                consumer.unregister();
+                closed();
                 drained.tryComplete();
             });
             return drained.future();
+        }
+
+        private void closed() {
+            if (open) {
+                open = false;
+                consumer.unregister();
+                metrics.webSocketClosed();
+            }
         }
 
         /** Live events past the queue limit close the socket; catch-up events wait for it instead. */

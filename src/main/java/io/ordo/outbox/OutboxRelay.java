@@ -1,6 +1,7 @@
 package io.ordo.outbox;
 
 import io.ordo.config.OrdoConfig;
+import io.ordo.ops.OrdoMetrics;
 import io.ordo.es.EventEnvelope;
 import io.ordo.store.EventStore;
 import io.ordo.store.FaultInjector;
@@ -41,6 +42,9 @@ final class OutboxRelay {
     private final OrdoConfig.Relay config;
     private final KafkaPublisher publisher;
     private final FaultInjector faults;
+    private final OrdoMetrics metrics;
+    /** When each aggregate with work queued got its first unsettled hint: the backlog's age. */
+    private final Map<UUID, Long> pendingSince = new HashMap<>();
     /** The work queued per aggregate: each hint runs after the previous one for that aggregate. */
     private final Map<UUID, Future<Void>> inFlight = new HashMap<>();
     /** Aggregates known to be parked behind a dead letter, and at which sequence number. */
@@ -53,7 +57,8 @@ final class OutboxRelay {
     };
 
     OutboxRelay(Vertx vertx, EventStore events, OutboxStore outbox, StoreConfig store, OrdoConfig.Relay config,
-                KafkaPublisher publisher, FaultInjector faults) {
+                KafkaPublisher publisher, FaultInjector faults, OrdoMetrics metrics) {
+        this.metrics = metrics;
         this.vertx = vertx;
         this.events = events;
         this.outbox = outbox;
@@ -69,8 +74,23 @@ final class OutboxRelay {
         Future<Void> previous = inFlight.getOrDefault(id, Future.succeededFuture());
         Future<Void> next = previous.transform(ignored -> settleWithRetries(hint, 0));
         inFlight.put(id, next);
-        next.onComplete(done -> inFlight.remove(id, next));
+        pendingSince.putIfAbsent(id, System.currentTimeMillis());
+        next.onComplete(done -> {
+            if (inFlight.remove(id, next)) {
+                pendingSince.remove(id);
+            }
+        });
         return next;
+    }
+
+    /** How long the oldest hint still being settled has waited, in milliseconds (0 when none). */
+    long backlogAgeMs() {
+        long now = System.currentTimeMillis();
+        long oldest = now;
+        for (long since : pendingSince.values()) {
+            oldest = Math.min(oldest, since);
+        }
+        return now - oldest;
     }
 
     private Future<Void> settleWithRetries(OutboxHint hint, int failures) {
@@ -140,7 +160,11 @@ final class OutboxRelay {
             return Future.succeededFuture(null);
         }
         EventEnvelope<?> event = stream.get(from);
-        return publisher.publish(event, topic).compose(outcome -> outcome.sent()
+        return publisher.publish(event, topic).onSuccess(outcome -> {
+            if (outcome.sent()) {
+                metrics.published(event.aggregateType(), System.currentTimeMillis() - event.timestamp().toEpochMilli());
+            }
+        }).compose(outcome -> outcome.sent()
                 ? faults.at(FaultInjector.Point.RELAY_PUBLISHED, event.aggregateId()).compose(v -> sendInOrder(stream, from + 1, topic))
                 : Future.succeededFuture(new RefusedEvent(event, outcome.refusal())));
     }
@@ -157,7 +181,10 @@ final class OutboxRelay {
                 event.aggregateType(), event.aggregateId(), event.sequenceNumber(), event.eventType(), refused.refusal());
         return outbox.deadLetter(new OutboxStore.DeadLetter(event.aggregateId(), event.sequenceNumber(), event.eventId(),
                         event.aggregateType(), event.eventType(), topic, refused.refusal(), Instant.now()))
-                .onSuccess(v -> parked.put(event.aggregateId(), event.sequenceNumber()));
+                .onSuccess(v -> {
+                    parked.put(event.aggregateId(), event.sequenceNumber());
+                    metrics.deadLetter();
+                });
     }
 
     /** The sequence number the aggregate is parked at, or null. */

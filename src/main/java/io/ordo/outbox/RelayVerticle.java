@@ -2,6 +2,7 @@ package io.ordo.outbox;
 
 import io.ordo.command.Addresses;
 import io.ordo.config.OrdoConfig;
+import io.ordo.ops.OrdoMetrics;
 import io.ordo.domain.DomainEvents;
 import io.ordo.es.EnvelopeCodec;
 import io.ordo.es.EventSerializer;
@@ -31,6 +32,7 @@ public final class RelayVerticle extends VerticleBase {
     private final OrdoConfig config;
     private final Store store;
     private final FaultInjector faults;
+    private final OrdoMetrics metrics;
     private KafkaPublisher publisher;
     private PollingOutboxSource source;
     private ScyllaCdcSource cdc;
@@ -38,7 +40,8 @@ public final class RelayVerticle extends VerticleBase {
     private MessageConsumer<Object> status;
     private MessageConsumer<JsonObject> deadLetters;
 
-    public RelayVerticle(OrdoConfig config, Store store, FaultInjector faults) {
+    public RelayVerticle(OrdoConfig config, Store store, FaultInjector faults, OrdoMetrics metrics) {
+        this.metrics = metrics;
         this.config = config;
         this.store = store;
         this.faults = faults;
@@ -48,14 +51,21 @@ public final class RelayVerticle extends VerticleBase {
     public Future<?> start() {
         publisher = new KafkaPublisher(vertx, config.relay(), new EnvelopeCodec(new EventSerializer(DomainEvents.registry())));
         OutboxRelay relay = new OutboxRelay(vertx, store.events(), store.outbox(), config.store(), config.relay(), publisher,
-                faults);
+                faults, metrics);
+        metrics.breakerState(() -> switch (publisher.state()) {
+            case CLOSED -> 0;
+            case HALF_OPEN -> 1;
+            case OPEN -> 2;
+        });
+        metrics.outboxBacklogAge(relay::backlogAgeMs);
         fastPath = vertx.eventBus().localConsumer(Addresses.RELAY, hint -> {
             if (config.relay().fastPath()) {
                 relay.settle(hint.body());
             }
         });
         status = vertx.eventBus().localConsumer(Addresses.RELAY_STATUS,
-                request -> request.reply(new JsonObject().put("breaker", publisher.state().name())));
+                request -> request.reply(new JsonObject().put("breaker", publisher.state().name())
+                        .put("backlogAgeMs", relay.backlogAgeMs())));
         deadLetters = vertx.eventBus().localConsumer(Addresses.DEAD_LETTERS, request -> {
             JsonObject body = request.body();
             Future<?> done = switch (body.getString("action", "")) {

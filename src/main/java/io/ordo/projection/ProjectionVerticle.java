@@ -2,6 +2,7 @@ package io.ordo.projection;
 
 import io.ordo.command.Addresses;
 import io.ordo.config.OrdoConfig;
+import io.ordo.ops.OrdoMetrics;
 import io.ordo.domain.DomainEvents;
 import io.ordo.es.Aggregate;
 import io.ordo.es.EnvelopeCodec;
@@ -60,6 +61,7 @@ public final class ProjectionVerticle extends VerticleBase {
     private static final long MAX_BACKOFF_MS = 30_000;
 
     private final OrdoConfig.Projections config;
+    private final OrdoMetrics metrics;
     private final Map<String, String> topics;
     private final String bootstrapServers;
     private final Store store;
@@ -78,7 +80,8 @@ public final class ProjectionVerticle extends VerticleBase {
     private Instant lastEventTime;
     private long lastLagMs;
 
-    public ProjectionVerticle(OrdoConfig config, Store store) {
+    public ProjectionVerticle(OrdoConfig config, Store store, OrdoMetrics metrics) {
+        this.metrics = metrics;
         this.config = config.projections();
         this.topics = config.store().topics();
         this.bootstrapServers = config.relay().bootstrapServers();
@@ -279,9 +282,11 @@ public final class ProjectionVerticle extends VerticleBase {
             Aggregate<S> previous = gap[0] ? null : known;
             return projection.write(state, previous, Projection.writeTime(state.version(), 0)).map(v -> {
                 states.put(id, state);
-                appliedEvents += state.version() - previous(known);
+                long applied = state.version() - previous(known);
+                appliedEvents += applied;
                 lastEventTime = events.get(events.size() - 1).timestamp();
                 lastLagMs = Math.max(0, System.currentTimeMillis() - oldest.toEpochMilli());
+                metrics.projected(projection.name(), (int) applied, lastLagMs);
                 vertx.eventBus().publish(Addresses.PROJECTED,
                         new Projected(projection.aggregateType(), id, state.version(), oldest));
                 return null;

@@ -29,6 +29,8 @@ import java.util.UUID;
  */
 public final class AggregateRepository<S, C, E extends DomainEvent> {
 
+    private volatile StoreObserver observer = StoreObserver.NONE;
+
     private static final Logger LOG = LoggerFactory.getLogger(AggregateRepository.class);
 
     private final Vertx vertx;
@@ -54,6 +56,11 @@ public final class AggregateRepository<S, C, E extends DomainEvent> {
         this.snapshotType = mapper.getTypeFactory().constructParametricType(SnapshotBody.class, decider.stateClass());
     }
 
+    /** Reports each load to {@code observer} (metrics). */
+    public void observe(StoreObserver observer) {
+        this.observer = observer;
+    }
+
     public Decider<S, C, E> decider() {
         return decider;
     }
@@ -72,7 +79,10 @@ public final class AggregateRepository<S, C, E extends DomainEvent> {
         if (version < 0) {
             return Future.failedFuture(new IllegalArgumentException("version must be >= 0, was " + version));
         }
-        return snapshotAtOrBefore(id, version).compose(base -> replay(base, version, null));
+        long started = System.nanoTime();
+        return snapshotAtOrBefore(id, version).compose(base -> replay(base, version, null).onSuccess(loaded ->
+                observer.loaded(decider.aggregateType(), System.nanoTime() - started, loaded.version() - base.version(),
+                        base.version() > 0)));
     }
 
     /** The aggregate as it was at {@code instant}: every event stamped at or before it. */

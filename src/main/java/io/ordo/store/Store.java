@@ -11,7 +11,9 @@ import io.ordo.es.EventSerializer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The database as Ordo uses it: one driver session (the schema applied, every statement prepared)
@@ -27,9 +29,13 @@ public final class Store {
     private final EmailReservations emails;
     private final OutboxStore outbox;
     private final ReadModelStore readModels;
+    private final Statements statements;
+    private final Vertx vertx;
 
     private Store(Vertx vertx, CqlSession session, Statements statements, StoreConfig config, FaultInjector faults) {
         this.session = session;
+        this.statements = statements;
+        this.vertx = vertx;
         this.events = new EventStore(vertx, session, statements, config, new EventSerializer(DomainEvents.registry()), faults);
         this.repositories = Map.of(
                 OrderDecider.AGGREGATE_TYPE, repository(vertx, statements, new OrderDecider()),
@@ -55,6 +61,25 @@ public final class Store {
     private <S, C, E extends DomainEvent> AggregateRepository<S, C, E> repository(Vertx vertx, Statements statements,
                                                                                  Decider<S, C, E> decider) {
         return new AggregateRepository<>(vertx, session, statements, events, decider);
+    }
+
+    /** The schema version this build applies (the latest of {@code schema/}). */
+    public int schemaVersion() {
+        return SchemaApplier.MIGRATIONS.size();
+    }
+
+    /** The schema versions the keyspace records as applied; a failure means CQL does not answer. */
+    public Future<Set<Integer>> appliedSchemaVersions() {
+        return Cql.future(vertx, session.executeAsync(statements.selectSchemaVersions().bind())).map(rows -> {
+            Set<Integer> versions = new HashSet<>();
+            rows.currentPage().forEach(row -> versions.add(row.getInt("version")));
+            return versions;
+        });
+    }
+
+    /** Reports the store's work to {@code observer} (metrics). */
+    public void observe(StoreObserver observer) {
+        repositories.values().forEach(repository -> repository.observe(observer));
     }
 
     public EventStore events() {

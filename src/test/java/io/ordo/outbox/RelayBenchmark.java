@@ -8,6 +8,7 @@ import io.ordo.es.CommandMetadata;
 import io.ordo.es.EnvelopeCodec;
 import io.ordo.es.EventEnvelope;
 import io.ordo.es.EventSerializer;
+import io.ordo.ops.OrdoMetrics;
 import io.ordo.store.Store;
 import io.ordo.store.FaultInjector;
 import io.ordo.testing.Http;
@@ -153,7 +154,7 @@ public final class RelayBenchmark {
             EnvelopeCodec codec = new EnvelopeCodec(new EventSerializer(DomainEvents.registry()));
             KafkaPublisher publisher = new KafkaPublisher(fixture.vertx, config, codec);
             OutboxRelay relay = new OutboxRelay(fixture.vertx, store.events(), store.outbox(), fixture.config, config, publisher,
-                    FaultInjector.NONE);
+                    FaultInjector.NONE, new OrdoMetrics());
             // The relay lives on one context, as in its verticle.
             Promise<Void> drained = Promise.promise();
             long start = System.nanoTime();

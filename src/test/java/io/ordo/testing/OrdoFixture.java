@@ -3,6 +3,7 @@ package io.ordo.testing;
 import io.ordo.Ordo;
 import io.ordo.embedded.EmbeddedCassandra;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -36,6 +37,11 @@ public final class OrdoFixture implements AutoCloseable {
 
     /** {@code overrides} are merged into each configuration section (e.g. aggregates.groupCommit). */
     public static OrdoFixture start(Class<?> owner, JsonObject overrides) {
+        return start(owner, overrides, new VertxOptions());
+    }
+
+    /** As {@link #start(Class, JsonObject)}, on a Vert.x instance created with {@code options}. */
+    public static OrdoFixture start(Class<?> owner, JsonObject overrides, VertxOptions options) {
         int port = EmbeddedCassandra.freePort();
         JsonObject config = new JsonObject()
                 .put("mode", "external")
@@ -48,7 +54,7 @@ public final class OrdoFixture implements AutoCloseable {
                         .put("requestTimeoutMs", 20_000));
         overrides.forEach(section -> config.put(section.getKey(),
                 config.getJsonObject(section.getKey(), new JsonObject()).mergeIn((JsonObject) section.getValue())));
-        Vertx vertx = Vertx.vertx();
+        Vertx vertx = Vertx.vertx(options);
         Ordo ordo = await(Ordo.deploy(vertx, config));
         return new OrdoFixture(vertx, ordo, port);
     }

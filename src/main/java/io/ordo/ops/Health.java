@@ -1,0 +1,95 @@
+package io.ordo.ops;
+
+import io.ordo.command.Addresses;
+import io.ordo.config.OrdoConfig;
+import io.ordo.store.Store;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.healthchecks.CheckResult;
+import io.vertx.ext.healthchecks.HealthChecks;
+import io.vertx.ext.healthchecks.Status;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.kafka.admin.KafkaAdminClient;
+
+import java.util.Map;
+
+/**
+ * Liveness (the process answers) and readiness (it can do its work): the schema is applied and CQL
+ * answers, Kafka answers, the relay's breaker is not open and its backlog is younger than
+ * {@code ops.readyMaxBacklogMs}. Each check's detail is in the JSON; not ready is 503.
+ */
+public final class Health {
+
+    private static final long CHECK_TIMEOUT_MS = 3_000;
+
+    private final Vertx vertx;
+    private final HealthChecks live;
+    private final HealthChecks ready;
+    private final KafkaAdminClient kafka;
+
+    public Health(Vertx vertx, OrdoConfig config, Store store) {
+        this.vertx = vertx;
+        this.live = HealthChecks.create(vertx).register("event-loop", promise -> promise.complete(Status.OK()));
+        this.ready = HealthChecks.create(vertx);
+        ready.register("cassandra", CHECK_TIMEOUT_MS, promise -> store.appliedSchemaVersions().onComplete(applied -> {
+            if (applied.failed()) {
+                promise.complete(Status.KO(new JsonObject().put("error", applied.cause().getMessage())));
+                return;
+            }
+            boolean current = applied.result().contains(store.schemaVersion());
+            JsonObject detail = new JsonObject().put("schemaVersion", store.schemaVersion())
+                    .put("applied", applied.result().stream().sorted().toList());
+            promise.complete(current ? Status.OK(detail) : Status.KO(detail.put("error", "the schema is not applied")));
+        }));
+        if (config.relay().enabled()) {
+            this.kafka = KafkaAdminClient.create(vertx, Map.of(
+                    "bootstrap.servers", config.relay().bootstrapServers(),
+                    "request.timeout.ms", String.valueOf(CHECK_TIMEOUT_MS),
+                    "default.api.timeout.ms", String.valueOf(CHECK_TIMEOUT_MS)));
+            ready.register("kafka", CHECK_TIMEOUT_MS, promise -> kafka.describeCluster().onComplete(cluster -> promise.complete(
+                    cluster.succeeded()
+                            ? Status.OK(new JsonObject().put("brokers", cluster.result().getNodes().size()))
+                            : Status.KO(new JsonObject().put("error", String.valueOf(cluster.cause().getMessage()))))));
+            long maxBacklogMs = config.readyMaxBacklogMs();
+            ready.register("relay", CHECK_TIMEOUT_MS, promise -> vertx.eventBus()
+                    .<JsonObject>request(Addresses.RELAY_STATUS, "status", new DeliveryOptions().setSendTimeout(CHECK_TIMEOUT_MS))
+                    .onComplete(status -> promise.complete(relay(status, maxBacklogMs))));
+        } else {
+            this.kafka = null;
+        }
+    }
+
+    private static Status relay(io.vertx.core.AsyncResult<io.vertx.core.eventbus.Message<JsonObject>> status, long maxBacklogMs) {
+        if (status.failed()) {
+            return Status.KO(new JsonObject().put("error", "the relay does not answer"));
+        }
+        JsonObject detail = status.result().body().copy().put("maxBacklogMs", maxBacklogMs);
+        boolean ok = !"OPEN".equals(detail.getString("breaker")) && detail.getLong("backlogAgeMs", 0L) <= maxBacklogMs;
+        return ok ? Status.OK(detail) : Status.KO(detail);
+    }
+
+    public Handler<RoutingContext> liveHandler() {
+        return ctx -> answer(ctx, live);
+    }
+
+    public Handler<RoutingContext> readyHandler() {
+        return ctx -> answer(ctx, ready);
+    }
+
+    private static void answer(RoutingContext ctx, HealthChecks checks) {
+        checks.checkStatus().onComplete(done -> {
+            CheckResult result = done.succeeded() ? done.result() : CheckResult.from("health", done.cause());
+            boolean up = CheckResult.isUp(result);
+            ctx.response().setStatusCode(up ? 200 : 503).putHeader("Content-Type", "application/json")
+                    .end(result.toJson().encode());
+        });
+    }
+
+    public Future<Void> close() {
+        return kafka == null ? Future.succeededFuture() : kafka.close();
+    }
+}

@@ -1,0 +1,198 @@
+package io.ordo.ops;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.ordo.store.StoreObserver;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
+import io.vertx.micrometer.backends.BackendRegistries;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
+
+/**
+ * Ordo's meters, named {@code ordo_...}, in a Prometheus registry of its own (with the JVM's), plus
+ * Vert.x's own meters when the Vert.x instance was created with {@link #vertxOptions()}. One per Ordo;
+ * the components record into it, {@code /metrics} scrapes it.
+ */
+public final class OrdoMetrics implements StoreObserver {
+
+    /** The registry name of Vert.x's meters, as {@link #vertxOptions()} sets it. */
+    public static final String VERTX_REGISTRY = "ordo-vertx";
+
+    private static final String CONFLICTS = "appends refused by the optimistic-concurrency guard";
+    private static final String RETRIES = "batches decided again after a conflict";
+    private static final String APPENDED = "events committed to the event store";
+    private static final String CACHE_HITS = "commands that found their aggregate in memory";
+    private static final String CACHE_MISSES = "commands that loaded their aggregate from the store";
+    private static final String SNAPSHOT_HITS = "loads that started from a snapshot";
+    private static final String PUBLISHED = "events published to Kafka";
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final AtomicReference<IntSupplier> breakerState = new AtomicReference<>(() -> 0);
+    private final AtomicInteger webSocketClients = new AtomicInteger();
+    private final AtomicLong projectionLagMs = new AtomicLong();
+    private final AtomicLong deadLetters = new AtomicLong();
+    private final AtomicReference<LongSupplier> outboxBacklogAgeMs = new AtomicReference<>(() -> 0);
+
+    public OrdoMetrics() {
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        Gauge.builder("ordo.relay.breaker.state", breakerState, state -> state.get().getAsInt())
+                .description("the Kafka circuit breaker: 0 closed, 1 half-open, 2 open").register(registry);
+        Gauge.builder("ordo.outbox.backlog.age", outboxBacklogAgeMs, age -> age.get().getAsLong() / 1000.0)
+                .baseUnit("seconds").description("age of the oldest event the relay has not published yet").register(registry);
+        Gauge.builder("ordo.relay.dead.letters", deadLetters, AtomicLong::get)
+                .description("events parked as dead letters by the relay since start").register(registry);
+        Gauge.builder("ordo.projection.lag", projectionLagMs, lag -> lag.get() / 1000.0).baseUnit("seconds")
+                .description("event time to rows written, for the latest projected write").register(registry);
+        Gauge.builder("ordo.websocket.clients", webSocketClients, AtomicInteger::get)
+                .description("open WebSocket feeds").register(registry);
+    }
+
+    /** Registers the per-aggregate-type counters at 0, so every meter is in the scrape from the start. */
+    public OrdoMetrics withAggregateTypes(String... aggregateTypes) {
+        for (String type : aggregateTypes) {
+            conflict(type, 0);
+            counter("ordo.command.retries", RETRIES, type);
+            counter("ordo.events.appended", APPENDED, type);
+            counter("ordo.aggregate.cache.hits", CACHE_HITS, type);
+            counter("ordo.aggregate.cache.misses", CACHE_MISSES, type);
+            counter("ordo.snapshot.hits", SNAPSHOT_HITS, type);
+            counter("ordo.relay.published", PUBLISHED, type);
+        }
+        return this;
+    }
+
+    /** Options for a Vert.x instance whose own meters (HTTP, event bus, pools) {@code /metrics} shows too. */
+    public static VertxOptions vertxOptions() {
+        return new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
+                .setRegistryName(VERTX_REGISTRY)
+                .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /** Prometheus text: Ordo's and the JVM's meters, then Vert.x's when they are on. */
+    public String scrape() {
+        MeterRegistry vertx = BackendRegistries.getNow(VERTX_REGISTRY);
+        return vertx instanceof PrometheusMeterRegistry prometheus ? registry.scrape() + prometheus.scrape() : registry.scrape();
+    }
+
+    // ---- commands ------------------------------------------------------------------------------
+
+    /** A command's answer: {@code outcome} is accepted, rejected, conflict, precondition, replayed, ... */
+    public void command(String command, String outcome, long nanos) {
+        Timer.builder("ordo.commands").description("commands by type and outcome, from request to answer")
+                .tag("command", command).tag("outcome", outcome)
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
+                .register(registry).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void conflict(String aggregateType) {
+        conflict(aggregateType, 1);
+    }
+
+    private void conflict(String aggregateType, int count) {
+        counter("ordo.concurrency.conflicts", CONFLICTS, aggregateType).increment(count);
+    }
+
+    public void retry(String aggregateType) {
+        counter("ordo.command.retries", RETRIES, aggregateType).increment();
+    }
+
+    public void appended(String aggregateType, int events) {
+        counter("ordo.events.appended", APPENDED, aggregateType).increment(events);
+    }
+
+    public void cacheHit(String aggregateType) {
+        counter("ordo.aggregate.cache.hits", CACHE_HITS, aggregateType).increment();
+    }
+
+    public void cacheMiss(String aggregateType) {
+        counter("ordo.aggregate.cache.misses", CACHE_MISSES, aggregateType).increment();
+    }
+
+    @Override
+    public void loaded(String aggregateType, long nanos, long eventsReplayed, boolean fromSnapshot) {
+        Timer.builder("ordo.aggregate.load").description("loading an aggregate: snapshot and events")
+                .tag("aggregate_type", aggregateType).publishPercentiles(0.5, 0.99)
+                .register(registry).record(nanos, TimeUnit.NANOSECONDS);
+        DistributionSummary.builder("ordo.aggregate.events.replayed").description("events replayed per load")
+                .tag("aggregate_type", aggregateType).register(registry).record(eventsReplayed);
+        if (fromSnapshot) {
+            counter("ordo.snapshot.hits", SNAPSHOT_HITS, aggregateType).increment();
+        }
+    }
+
+    // ---- relay and read side ---------------------------------------------------------------------
+
+    /** An event on Kafka, {@code lagMs} after its commit. */
+    public void published(String aggregateType, long lagMs) {
+        counter("ordo.relay.published", PUBLISHED, aggregateType).increment();
+        Timer.builder("ordo.relay.publish.latency").description("event time to Kafka acknowledgement")
+                .tag("aggregate_type", aggregateType).publishPercentiles(0.5, 0.99)
+                .register(registry).record(Math.max(0, lagMs), TimeUnit.MILLISECONDS);
+    }
+
+    public void deadLetter() {
+        deadLetters.incrementAndGet();
+    }
+
+    /** The breaker's state as the gauge reads it: 0 closed, 1 half-open, 2 open. */
+    public void breakerState(IntSupplier state) {
+        breakerState.set(state);
+    }
+
+    public void outboxBacklogAge(LongSupplier ageMs) {
+        outboxBacklogAgeMs.set(ageMs);
+    }
+
+    /** A projection wrote {@code events} events of an aggregate, the oldest {@code lagMs} after its time. */
+    public void projected(String projection, int events, long lagMs) {
+        counter("ordo.projection.applied", "events applied to the read models", "projection", projection).increment(events);
+        Timer.builder("ordo.projection.write.lag").description("event time to read-model rows written")
+                .tag("projection", projection).publishPercentiles(0.5, 0.99)
+                .register(registry).record(Math.max(0, lagMs), TimeUnit.MILLISECONDS);
+        projectionLagMs.set(Math.max(0, lagMs));
+    }
+
+    public void webSocketOpened() {
+        webSocketClients.incrementAndGet();
+    }
+
+    public void webSocketClosed() {
+        webSocketClients.decrementAndGet();
+    }
+
+    private Counter counter(String name, String description, String aggregateType) {
+        return counter(name, description, "aggregate_type", aggregateType);
+    }
+
+    private Counter counter(String name, String description, String tagKey, String tagValue) {
+        return Counter.builder(name).description(description).tag(tagKey, tagValue).register(registry);
+    }
+}
