@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -39,11 +40,28 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
      * @param maxRecordBytes         the largest record sent; a larger event becomes a dead letter
      * @param cdcConfidenceWindowMs  how far behind now the CDC reader stays: never below the write timeout,
      *                               so a slow write is never behind the reader
+     * @param kafka                  extra Kafka client properties for every client (e.g. security.protocol)
      */
     public record Relay(boolean enabled, boolean fastPath, String bootstrapServers, long pollIntervalMs, long pollDelayMs,
                         long verificationWindowMs, int initialLookbackMinutes, int breakerMaxFailures,
                         long breakerResetTimeoutMs, int maxRecordBytes, long cdcQueryWindowMs,
-                        long cdcConfidenceWindowMs, int cdcWorkers) {
+                        long cdcConfidenceWindowMs, int cdcWorkers, Map<String, String> kafka) {
+
+        public Relay {
+            kafka = Map.copyOf(kafka);
+        }
+
+        /**
+         * The settings of every Kafka client Ordo creates: the bootstrap servers, the operator's
+         * {@code relay.kafka} properties (TLS, SASL), then the client's own.
+         */
+        public Map<String, String> kafkaClient(Map<String, String> own) {
+            Map<String, String> settings = new HashMap<>();
+            settings.put("bootstrap.servers", bootstrapServers);
+            settings.putAll(kafka);
+            settings.putAll(own);
+            return settings;
+        }
     }
 
     /**
@@ -78,6 +96,14 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
     public record Aggregates(int instances, int cacheSize, int maxRetries, boolean groupCommit, int maxBatch) {
     }
 
+    /** Never the ops token or the Kafka client properties (they may hold credentials): configurations end up in logs. */
+    @Override
+    public String toString() {
+        return "OrdoConfig[mode=" + mode + ", http=" + http + ", store=" + store + ", relay.enabled=" + relay.enabled()
+                + ", relay.bootstrapServers=" + relay.bootstrapServers() + ", projections=" + projections
+                + ", opsToken=" + (opsToken == null ? "none" : "***") + "]";
+    }
+
     /** Environment variables and the configuration keys they override. */
     public static final Map<String, String> ENVIRONMENT = Map.ofEntries(
             Map.entry("ORDO_MODE", "mode"),
@@ -99,7 +125,17 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
             Map.entry("ORDO_STORE_DIALECT", "store.dialect"),
             Map.entry("ORDO_STORE_REPLICATION", "store.replication"),
             Map.entry("ORDO_STORE_USERNAME", "store.username"),
-            Map.entry("ORDO_STORE_PASSWORD", "store.password"));
+            Map.entry("ORDO_STORE_PASSWORD", "store.password"),
+            Map.entry("ORDO_STORE_TLS", "store.tls"),
+            Map.entry("ORDO_READY_MAX_BACKLOG_MS", "ops.readyMaxBacklogMs"));
+
+    /** Environment variables that set Kafka client properties ({@code relay.kafka}) of every Kafka client. */
+    public static final Map<String, String> KAFKA_ENVIRONMENT = Map.of(
+            "ORDO_KAFKA_SECURITY_PROTOCOL", "security.protocol",
+            "ORDO_KAFKA_SASL_MECHANISM", "sasl.mechanism",
+            "ORDO_KAFKA_SASL_JAAS_CONFIG", "sasl.jaas.config",
+            "ORDO_KAFKA_TRUSTSTORE_LOCATION", "ssl.truststore.location",
+            "ORDO_KAFKA_TRUSTSTORE_PASSWORD", "ssl.truststore.password");
 
     public static OrdoConfig fromJson(JsonObject json) {
         JsonObject embedded = json.getJsonObject("embedded", new JsonObject());
@@ -140,7 +176,8 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
                         relay.getInteger("maxRecordBytes", 1_048_576),
                         relay.getLong("cdcQueryWindowMs", 5_000L),
                         Math.max(relay.getLong("cdcConfidenceWindowMs", writeTimeout), writeTimeout),
-                        relay.getInteger("cdcWorkers", 2)),
+                        relay.getInteger("cdcWorkers", 2),
+                        strings(relay.getJsonObject("kafka", new JsonObject()))),
                 new Projections(projections.getBoolean("enabled", true) && relay.getBoolean("enabled", true),
                         projections.getString("consumerGroup", "ordo-projections"),
                         positive(projections.getInteger("maxAttempts", 5), "projections.maxAttempts"),
@@ -170,6 +207,19 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
             }
             section.put(path[path.length - 1], typed(key, value));
         });
+        KAFKA_ENVIRONMENT.forEach((variable, property) -> {
+            String value = environment.get(variable);
+            if (value != null && !value.isBlank()) {
+                if (!(merged.getValue("relay") instanceof JsonObject)) {
+                    merged.put("relay", new JsonObject());
+                }
+                JsonObject relay = merged.getJsonObject("relay");
+                if (!(relay.getValue("kafka") instanceof JsonObject)) {
+                    relay.put("kafka", new JsonObject());
+                }
+                relay.getJsonObject("kafka").put(property, value);
+            }
+        });
         return merged;
     }
 
@@ -188,6 +238,12 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
             return Boolean.parseBoolean(value);
         }
         return value;
+    }
+
+    private static Map<String, String> strings(JsonObject json) {
+        Map<String, String> strings = new HashMap<>();
+        json.forEach(entry -> strings.put(entry.getKey(), String.valueOf(entry.getValue())));
+        return strings;
     }
 
     private static int positive(int value, String key) {

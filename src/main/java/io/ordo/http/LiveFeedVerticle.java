@@ -37,13 +37,12 @@ public final class LiveFeedVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         EnvelopeCodec codec = new EnvelopeCodec(new EventSerializer(DomainEvents.registry()));
-        consumer = KafkaConsumer.create(vertx, Map.of(
-                "bootstrap.servers", config.relay().bootstrapServers(),
+        consumer = KafkaConsumer.create(vertx, config.relay().kafkaClient(Map.of(
                 "group.id", "ordo-live-" + UUID.randomUUID(),
                 "auto.offset.reset", "latest",
                 "enable.auto.commit", "false",
                 "key.deserializer", "org.apache.kafka.common.serialization.StringDeserializer",
-                "value.deserializer", "org.apache.kafka.common.serialization.StringDeserializer"));
+                "value.deserializer", "org.apache.kafka.common.serialization.StringDeserializer")));
         consumer.exceptionHandler(e -> LOG.debug("Live feed consumer: {}", e.toString()));
         consumer.handler(record -> {
             try {

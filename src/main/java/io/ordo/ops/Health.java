@@ -46,10 +46,9 @@ public final class Health {
             promise.complete(current ? Status.OK(detail) : Status.KO(detail.put("error", "the schema is not applied")));
         }));
         if (config.relay().enabled()) {
-            this.kafka = KafkaAdminClient.create(vertx, Map.of(
-                    "bootstrap.servers", config.relay().bootstrapServers(),
+            this.kafka = KafkaAdminClient.create(vertx, config.relay().kafkaClient(Map.of(
                     "request.timeout.ms", String.valueOf(CHECK_TIMEOUT_MS),
-                    "default.api.timeout.ms", String.valueOf(CHECK_TIMEOUT_MS)));
+                    "default.api.timeout.ms", String.valueOf(CHECK_TIMEOUT_MS))));
             ready.register("kafka", CHECK_TIMEOUT_MS, promise -> kafka.describeCluster().onComplete(cluster -> promise.complete(
                     cluster.succeeded()
                             ? Status.OK(new JsonObject().put("brokers", cluster.result().getNodes().size()))

@@ -35,8 +35,7 @@ final class KafkaPublisher {
 
     KafkaPublisher(Vertx vertx, OrdoConfig.Relay config, EnvelopeCodec codec) {
         this.codec = codec;
-        this.producer = KafkaProducer.create(vertx, Map.ofEntries(
-                Map.entry("bootstrap.servers", config.bootstrapServers()),
+        this.producer = KafkaProducer.create(vertx, config.kafkaClient(Map.ofEntries(
                 Map.entry("key.serializer", "org.apache.kafka.common.serialization.StringSerializer"),
                 Map.entry("value.serializer", "org.apache.kafka.common.serialization.StringSerializer"),
                 Map.entry("acks", "all"),
@@ -48,7 +47,7 @@ final class KafkaPublisher {
                 Map.entry("max.block.ms", "5000"),
                 // Fail fast enough for the breaker to notice an outage within seconds.
                 Map.entry("request.timeout.ms", "3000"),
-                Map.entry("delivery.timeout.ms", "4000")));
+                Map.entry("delivery.timeout.ms", "4000"))));
         // Send failures are answered through each send's future; this only keeps them out of the error log.
         producer.exceptionHandler(e -> LOG.debug("Kafka producer: {}", e.toString()));
         this.breaker = CircuitBreaker.create("ordo-kafka", vertx, new CircuitBreakerOptions()

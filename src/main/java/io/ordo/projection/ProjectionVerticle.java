@@ -63,7 +63,7 @@ public final class ProjectionVerticle extends VerticleBase {
     private final OrdoConfig.Projections config;
     private final OrdoMetrics metrics;
     private final Map<String, String> topics;
-    private final String bootstrapServers;
+    private final OrdoConfig.Relay relay;
     private final Store store;
     private final ReadModelStore readModels;
     private final Map<String, Projection<?>> byType = new HashMap<>();
@@ -84,7 +84,7 @@ public final class ProjectionVerticle extends VerticleBase {
         this.metrics = metrics;
         this.config = config.projections();
         this.topics = config.store().topics();
-        this.bootstrapServers = config.relay().bootstrapServers();
+        this.relay = config.relay();
         this.store = store;
         this.readModels = store.readModels();
         for (Projection<?> projection : List.of(new OrderProjection(readModels), new CustomerProjection(readModels))) {
@@ -97,15 +97,14 @@ public final class ProjectionVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        consumer = KafkaConsumer.create(vertx, Map.of(
-                "bootstrap.servers", bootstrapServers,
+        consumer = KafkaConsumer.create(vertx, relay.kafkaClient(Map.of(
                 "group.id", config.consumerGroup(),
                 "auto.offset.reset", "earliest",
                 "enable.auto.commit", "false",
                 "max.poll.records", "2000",
                 "max.partition.fetch.bytes", "4194304",
                 "key.deserializer", "org.apache.kafka.common.serialization.StringDeserializer",
-                "value.deserializer", "org.apache.kafka.common.serialization.StringDeserializer"));
+                "value.deserializer", "org.apache.kafka.common.serialization.StringDeserializer")));
         consumer.exceptionHandler(e -> LOG.warn("Projection consumer: {}", e.toString()));
         // Another instance may have written these aggregates meanwhile: forget, and re-read what is parked.
         consumer.partitionsAssignedHandler(partitions -> {

@@ -7,7 +7,9 @@ import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
+import javax.net.ssl.SSLContext;
 import java.net.InetSocketAddress;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 
 /** Opens the driver session described by a {@link StoreConfig}, without blocking. */
@@ -32,6 +34,14 @@ public final class CqlSessions {
                 builder.addContactPoint(new InetSocketAddress(point.getHostString(), point.getPort())));
         if (config.username() != null) {
             builder.withAuthCredentials(config.username(), config.password());
+        }
+        if (config.tls()) {
+            try {
+                // The JVM's trust store: -Djavax.net.ssl.trustStore=... names a private CA's.
+                builder.withSslContext(SSLContext.getDefault());
+            } catch (NoSuchAlgorithmException e) {
+                return Future.failedFuture(e);
+            }
         }
         return Cql.future(vertx, builder.buildAsync());
     }

@@ -23,6 +23,7 @@ import java.util.Objects;
  * @param snapshotEvery     an aggregate is snapshotted each time its version crosses a multiple of this
  * @param pageSize          rows per page when reading an event stream
  * @param topics            Kafka topic by aggregate type, recorded in each outbox row
+ * @param tls               connect with TLS, trusting the JVM's trust store
  */
 public record StoreConfig(
         List<InetSocketAddress> contactPoints,
@@ -38,7 +39,8 @@ public record StoreConfig(
         Duration outboxTtl,
         Map<String, String> topics,
         String username,
-        String password) {
+        String password,
+        boolean tls) {
 
     public static final String DEFAULT_REPLICATION = "{'class': 'SimpleStrategy', 'replication_factor': 1}";
     public static final Map<String, String> DEFAULT_TOPICS = Map.of("Order", "order-events", "Customer", "customer-events");
@@ -86,17 +88,26 @@ public record StoreConfig(
                 Duration.ofSeconds(json.getLong("outboxTtlSeconds", 7L * 24 * 3600)),
                 topicMap,
                 json.getString("username"),
-                json.getString("password"));
+                json.getString("password"),
+                json.getBoolean("tls", false));
     }
 
     public StoreConfig withKeyspace(String newKeyspace) {
         return new StoreConfig(contactPoints, localDatacenter, newKeyspace, dialect, replication, consistency,
-                serialConsistency, requestTimeout, snapshotEvery, pageSize, outboxTtl, topics, username, password);
+                serialConsistency, requestTimeout, snapshotEvery, pageSize, outboxTtl, topics, username, password, tls);
     }
 
     public StoreConfig withSnapshotEvery(int every) {
         return new StoreConfig(contactPoints, localDatacenter, keyspace, dialect, replication, consistency,
-                serialConsistency, requestTimeout, every, pageSize, outboxTtl, topics, username, password);
+                serialConsistency, requestTimeout, every, pageSize, outboxTtl, topics, username, password, tls);
+    }
+
+    /** Never the password: configurations end up in logs. */
+    @Override
+    public String toString() {
+        return "StoreConfig[contactPoints=" + contactPoints + ", localDatacenter=" + localDatacenter + ", keyspace=" + keyspace
+                + ", dialect=" + dialect + ", username=" + username + ", password=" + (password == null ? "none" : "***")
+                + ", tls=" + tls + "]";
     }
 
     /** The topic that an aggregate type's events go to. */

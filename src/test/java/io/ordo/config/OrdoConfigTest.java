@@ -1,0 +1,68 @@
+package io.ordo.config;
+
+import io.ordo.store.Dialect;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class OrdoConfigTest {
+
+    @Test
+    void theProductionFileDescribesAScyllaClusterAndAKafkaCluster() throws IOException {
+        OrdoConfig config = OrdoConfig.fromJson(new JsonObject(Files.readString(Path.of("conf", "config-scylla.json"))));
+        assertEquals(OrdoConfig.Mode.EXTERNAL, config.mode());
+        assertEquals(Dialect.SCYLLA, config.store().dialect());
+        assertEquals(3, config.store().contactPoints().size());
+        assertTrue(config.store().replication().contains("NetworkTopologyStrategy"));
+        assertEquals("kafka-1:9092,kafka-2:9092,kafka-3:9092", config.relay().bootstrapServers());
+        assertTrue(config.projections().enabled());
+        assertTrue(config.relay().cdcConfidenceWindowMs() >= config.store().requestTimeout().toMillis());
+    }
+
+    @Test
+    void environmentVariablesOverrideTheFileIncludingSecretsAndKafkaSecurity() throws IOException {
+        JsonObject file = new JsonObject(Files.readString(Path.of("conf", "config-scylla.json")));
+        OrdoConfig config = OrdoConfig.fromJson(OrdoConfig.withEnvironment(file, Map.of(
+                "ORDO_STORE_CONTACT_POINTS", "10.0.0.1:9042, 10.0.0.2:9042",
+                "ORDO_STORE_USERNAME", "ordo",
+                "ORDO_STORE_PASSWORD", "s3cret",
+                "ORDO_STORE_TLS", "true",
+                "ORDO_HTTP_PORT", "9090",
+                "ORDO_KAFKA_BOOTSTRAP_SERVERS", "broker:9093",
+                "ORDO_KAFKA_SECURITY_PROTOCOL", "SASL_SSL",
+                "ORDO_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512",
+                "ORDO_KAFKA_SASL_JAAS_CONFIG", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"o\" password=\"p\";",
+                "ORDO_OPS_TOKEN", "token")));
+        assertEquals(2, config.store().contactPoints().size());
+        assertEquals("ordo", config.store().username());
+        assertEquals("s3cret", config.store().password());
+        assertTrue(config.store().tls());
+        assertEquals(9090, config.http().port());
+        assertEquals("token", config.opsToken());
+        Map<String, String> client = config.relay().kafkaClient(Map.of("group.id", "g"));
+        assertEquals("broker:9093", client.get("bootstrap.servers"));
+        assertEquals("SASL_SSL", client.get("security.protocol"));
+        assertEquals("SCRAM-SHA-512", client.get("sasl.mechanism"));
+        assertTrue(client.get("sasl.jaas.config").contains("ScramLoginModule"));
+        assertEquals("g", client.get("group.id"));
+        assertFalse(config.toString().contains("s3cret") || config.toString().contains("token\"")
+                || config.toString().contains("ScramLoginModule"), "no secret in a printed configuration: " + config);
+        assertFalse(config.toString().contains("=token"), config.toString());
+    }
+
+    @Test
+    void theEmbeddedDefaultNeedsNoEnvironment() {
+        OrdoConfig config = OrdoConfig.fromJson(OrdoConfig.withEnvironment(new JsonObject(), Map.of()));
+        assertEquals(OrdoConfig.Mode.EMBEDDED, config.mode());
+        assertFalse(config.store().tls());
+        assertTrue(config.relay().kafka().isEmpty());
+    }
+}
