@@ -18,6 +18,7 @@ import io.ordo.http.HttpVerticle;
 import io.ordo.http.LiveFeedVerticle;
 import io.ordo.ops.Health;
 import io.ordo.ops.OrdoMetrics;
+import io.ordo.ops.Supervisor;
 import io.ordo.outbox.OutboxHint;
 import io.ordo.outbox.RelayVerticle;
 import io.ordo.store.AppendResult;
@@ -30,8 +31,6 @@ import io.ordo.store.ReadModelStore;
 import io.ordo.store.Store;
 import io.ordo.store.StoreRequest;
 import io.ordo.store.StoreVerticle;
-import io.vertx.core.Deployable;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.EventBus;
@@ -42,9 +41,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.function.Supplier;
 
 /**
  * Ordo inside a Vert.x instance: the store verticle, the aggregate verticles and (if enabled) the
@@ -63,10 +59,10 @@ public final class Ordo {
     private final HttpApi.Contract contract;
     private final EmbeddedCassandra cassandra;
     private final EmbeddedKafka kafka;
-    private final List<String> deployments = new ArrayList<>();
     private final OrdoMetrics metrics = new OrdoMetrics()
             .withAggregateTypes(OrderDecider.AGGREGATE_TYPE, CustomerDecider.AGGREGATE_TYPE);
     private final Health health;
+    private final Supervisor supervisor;
 
     private Ordo(Vertx vertx, OrdoConfig config, Store store, FaultInjector faults, HttpApi.Contract contract,
                  Children children) {
@@ -78,6 +74,7 @@ public final class Ordo {
         this.cassandra = children.cassandra();
         this.kafka = children.kafka();
         this.health = new Health(vertx, config, store);
+        this.supervisor = new Supervisor(vertx, metrics);
         store.observe(metrics);
     }
 
@@ -100,31 +97,26 @@ public final class Ordo {
     }
 
     private Future<Void> deployVerticles() {
-        Future<Void> chain = deploy(() -> new StoreVerticle(store), config.storeInstances());
+        Future<Void> chain = supervisor.deploy("store", () -> new StoreVerticle(store), config.storeInstances());
         for (int shard = 0; shard < config.aggregates().instances(); shard++) {
             int owned = shard;
-            chain = chain.compose(v -> deploy(() -> new AggregateVerticle(owned, config, metrics), 1));
+            chain = chain.compose(v -> supervisor.deploy("aggregates-" + owned,
+                    () -> new AggregateVerticle(owned, config, metrics), 1));
         }
         if (config.relay().enabled()) {
-            chain = chain.compose(v -> deploy(() -> new RelayVerticle(config, store, faults, metrics), 1));
+            chain = chain.compose(v -> supervisor.deploy("relay", () -> new RelayVerticle(config, store, faults, metrics), 1));
             if (config.http().enabled()) {
-                chain = chain.compose(v -> deploy(() -> new LiveFeedVerticle(config), 1));
+                chain = chain.compose(v -> supervisor.deploy("live-feed", () -> new LiveFeedVerticle(config), 1));
             }
         }
         if (config.projections().enabled()) {
-            chain = chain.compose(v -> deploy(() -> new ProjectionVerticle(config, store, metrics), 1));
+            chain = chain.compose(v -> supervisor.deploy("projections", () -> new ProjectionVerticle(config, store, metrics), 1));
         }
         if (config.http().enabled()) {
-            chain = chain.compose(v -> deploy(() -> new HttpVerticle(config, contract, metrics, health), config.http().instances()));
+            chain = chain.compose(v -> supervisor.deploy("http", () -> new HttpVerticle(config, contract, metrics, health),
+                    config.http().instances()));
         }
         return chain;
-    }
-
-    private Future<Void> deploy(Supplier<Deployable> verticle, int instances) {
-        return vertx.deployVerticle(verticle, new DeploymentOptions().setInstances(instances)).map(id -> {
-            deployments.add(id);
-            return null;
-        });
     }
 
     /** Ordo's HTTP API as a router, for an application that mounts it under its own routes. */
@@ -143,12 +135,7 @@ public final class Ordo {
 
     /** Undeploys Ordo's verticles (newest first), closes the session and stops the embedded Cassandra, if any. */
     public Future<Void> undeploy() {
-        Future<Void> chain = Future.succeededFuture();
-        for (int i = deployments.size() - 1; i >= 0; i--) {
-            String id = deployments.get(i);
-            chain = chain.compose(v -> vertx.undeploy(id).otherwiseEmpty());
-        }
-        deployments.clear();
+        Future<Void> chain = supervisor.undeployAll();
         return chain.compose(v -> health.close().otherwiseEmpty())
                 .compose(v -> store.close().otherwiseEmpty())
                 .compose(v -> stopChildren(vertx, new Children(cassandra, kafka)));

@@ -10,10 +10,14 @@ import io.vertx.core.http.HttpServerOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.concurrent.TimeUnit;
+
 /** Serves {@link HttpApi} on the configured port; deployed once per event loop that should serve. */
 public final class HttpVerticle extends VerticleBase {
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpVerticle.class);
+
+    private static final long SHUTDOWN_SECONDS = 10;
 
     private final OrdoConfig config;
     private final HttpApi.Contract contract;
@@ -40,6 +44,7 @@ public final class HttpVerticle extends VerticleBase {
 
     @Override
     public Future<?> stop() {
-        return server == null ? Future.succeededFuture() : server.close();
+        // Graceful: no new connections; requests in flight (commands among them) get their answers.
+        return server == null ? Future.succeededFuture() : server.shutdown(SHUTDOWN_SECONDS, TimeUnit.SECONDS);
     }
 }

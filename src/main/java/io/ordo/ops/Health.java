@@ -24,6 +24,7 @@ import java.util.Map;
  */
 public final class Health {
 
+    /** A check that does not answer in time is down; its late answer is ignored (tryComplete). */
     private static final long CHECK_TIMEOUT_MS = 3_000;
 
     private final Vertx vertx;
@@ -33,30 +34,30 @@ public final class Health {
 
     public Health(Vertx vertx, OrdoConfig config, Store store) {
         this.vertx = vertx;
-        this.live = HealthChecks.create(vertx).register("event-loop", promise -> promise.complete(Status.OK()));
+        this.live = HealthChecks.create(vertx).register("event-loop", promise -> promise.tryComplete(Status.OK()));
         this.ready = HealthChecks.create(vertx);
         ready.register("cassandra", CHECK_TIMEOUT_MS, promise -> store.appliedSchemaVersions().onComplete(applied -> {
             if (applied.failed()) {
-                promise.complete(Status.KO(new JsonObject().put("error", applied.cause().getMessage())));
+                promise.tryComplete(Status.KO(new JsonObject().put("error", applied.cause().getMessage())));
                 return;
             }
             boolean current = applied.result().contains(store.schemaVersion());
             JsonObject detail = new JsonObject().put("schemaVersion", store.schemaVersion())
                     .put("applied", applied.result().stream().sorted().toList());
-            promise.complete(current ? Status.OK(detail) : Status.KO(detail.put("error", "the schema is not applied")));
+            promise.tryComplete(current ? Status.OK(detail) : Status.KO(detail.put("error", "the schema is not applied")));
         }));
         if (config.relay().enabled()) {
             this.kafka = KafkaAdminClient.create(vertx, config.relay().kafkaClient(Map.of(
                     "request.timeout.ms", String.valueOf(CHECK_TIMEOUT_MS),
                     "default.api.timeout.ms", String.valueOf(CHECK_TIMEOUT_MS))));
-            ready.register("kafka", CHECK_TIMEOUT_MS, promise -> kafka.describeCluster().onComplete(cluster -> promise.complete(
+            ready.register("kafka", CHECK_TIMEOUT_MS, promise -> kafka.describeCluster().onComplete(cluster -> promise.tryComplete(
                     cluster.succeeded()
                             ? Status.OK(new JsonObject().put("brokers", cluster.result().getNodes().size()))
                             : Status.KO(new JsonObject().put("error", String.valueOf(cluster.cause().getMessage()))))));
             long maxBacklogMs = config.readyMaxBacklogMs();
             ready.register("relay", CHECK_TIMEOUT_MS, promise -> vertx.eventBus()
                     .<JsonObject>request(Addresses.RELAY_STATUS, "status", new DeliveryOptions().setSendTimeout(CHECK_TIMEOUT_MS))
-                    .onComplete(status -> promise.complete(relay(status, maxBacklogMs))));
+                    .onComplete(status -> promise.tryComplete(relay(status, maxBacklogMs))));
         } else {
             this.kafka = null;
         }

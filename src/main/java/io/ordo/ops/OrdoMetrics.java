@@ -180,6 +180,10 @@ public final class OrdoMetrics implements StoreObserver {
         projectionLagMs.set(Math.max(0, lagMs));
     }
 
+    public void restarted(String verticle) {
+        counter("ordo.verticle.restarts", "verticles restarted (stopped and started again) after a failure", "verticle", verticle).increment();
+    }
+
     public void webSocketOpened() {
         webSocketClients.incrementAndGet();
     }

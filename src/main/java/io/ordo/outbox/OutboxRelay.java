@@ -83,6 +83,11 @@ final class OutboxRelay {
         return next;
     }
 
+    /** Completes once every hint taken so far is settled (for a clean stop). */
+    Future<Void> idle() {
+        return Future.join(List.copyOf(inFlight.values())).mapEmpty();
+    }
+
     /** How long the oldest hint still being settled has waited, in milliseconds (0 when none). */
     long backlogAgeMs() {
         long now = System.currentTimeMillis();

@@ -33,7 +33,10 @@ public final class RelayVerticle extends VerticleBase {
     private final Store store;
     private final FaultInjector faults;
     private final OrdoMetrics metrics;
+    private static final long FLUSH_MS = 10_000;
+
     private KafkaPublisher publisher;
+    private OutboxRelay relay;
     private PollingOutboxSource source;
     private ScyllaCdcSource cdc;
     private MessageConsumer<OutboxHint> fastPath;
@@ -50,7 +53,7 @@ public final class RelayVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         publisher = new KafkaPublisher(vertx, config.relay(), new EnvelopeCodec(new EventSerializer(DomainEvents.registry())));
-        OutboxRelay relay = new OutboxRelay(vertx, store.events(), store.outbox(), config.store(), config.relay(), publisher,
+        relay = new OutboxRelay(vertx, store.events(), store.outbox(), config.store(), config.relay(), publisher,
                 faults, metrics);
         metrics.breakerState(() -> switch (publisher.state()) {
             case CLOSED -> 0;
@@ -93,8 +96,12 @@ public final class RelayVerticle extends VerticleBase {
             source.stop();
         }
         Future<Void> sourceStopped = cdc == null ? Future.succeededFuture() : cdc.stop();
-        return sourceStopped.otherwiseEmpty().compose(v -> deadLetters.unregister()).compose(v -> status.unregister())
-                .compose(v -> fastPath.unregister()).eventually(() -> publisher.close());
+        // Flush: what was taken is published (or given FLUSH_MS) before the producer closes; the rest
+        // stays in the outbox for the next start.
+        return sourceStopped.otherwiseEmpty().compose(v -> fastPath.unregister())
+                .compose(v -> Future.any(relay.idle(), vertx.timer(FLUSH_MS)))
+                .compose(v -> deadLetters.unregister()).compose(v -> status.unregister())
+                .eventually(() -> publisher.close());
     }
 
     private static JsonArray toJson(List<OutboxStore.DeadLetter> letters) {

@@ -1,5 +1,6 @@
 package io.ordo.ops;
 
+import io.ordo.command.Addresses;
 import io.ordo.testing.Http;
 import io.ordo.testing.OrdoFixture;
 import io.ordo.testing.TestKafka;
@@ -40,7 +41,8 @@ class OperabilityIT {
                         .put("topics", new JsonObject().put("Order", "operability-it-orders").put("Customer", "operability-it-customers")))
                 .put("relay", new JsonObject().put("enabled", true).put("bootstrapServers", TestKafka.bootstrapServers())
                         .put("pollDelayMs", 5_000).put("breakerResetTimeoutMs", 1_000))
-                .put("projections", new JsonObject().put("consumerGroup", "operability-it-" + UUID.randomUUID())),
+                .put("projections", new JsonObject().put("consumerGroup", "operability-it-" + UUID.randomUUID())
+                        .put("readYourWritesTimeoutMs", 20_000)), // longer than the polling delay
                 OrdoMetrics.vertxOptions());
         http = new Http(ordo.client);
     }
@@ -96,6 +98,29 @@ class OperabilityIT {
 
         await(socket.close());
         await(client.close());
+    }
+
+    @Test
+    void aVerticleThatFailsIsRestartedAndTheServerKeepsServing() throws Exception {
+        String customer = http.customer("supervised-" + UUID.randomUUID() + "@example.com");
+        double publishedBefore = scrape().get("ordo_relay_published_total{aggregate_type=\"Customer\"}");
+
+        // The relay's fast-path handler takes hints; anything else makes it throw on the relay's context.
+        ordo.vertx.eventBus().send(Addresses.RELAY, "not a hint");
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (scrape().getOrDefault("ordo_verticle_restarts_total{verticle=\"relay\"}", 0.0) < 1) {
+            assertTrue(System.currentTimeMillis() < deadline, "the relay was not restarted");
+            Thread.sleep(100);
+        }
+
+        // Serving goes on: commands answer, and what they commit still reaches Kafka and the read model.
+        String order = http.post("/orders", new JsonObject().put("customerId", customer).put("items", new JsonArray()
+                .add(new JsonObject().put("productId", UUID.randomUUID().toString()).put("quantity", 1))))
+                .bodyAsJsonObject().getString("orderId");
+        assertEquals(200, http.get("/orders/" + order + "/summary?minVersion=1").statusCode());
+        assertTrue(scrape().get("ordo_relay_published_total{aggregate_type=\"Customer\"}") >= publishedBefore);
+        assertEquals(200, http.get("/customers/" + customer + "/summary?minVersion=1").statusCode(),
+                "the customer registered before the restart was published too");
     }
 
     @Test
