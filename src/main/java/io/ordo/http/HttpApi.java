@@ -527,7 +527,8 @@ public final class HttpApi {
     }
 
     static void busFailure(RoutingContext ctx, Throwable failure) {
-        LOG.warn("{} {} failed: {}", ctx.request().method(), ctx.request().path(), failure.toString());
+        LOG.warn("{} {} failed (correlation id {}): {}", ctx.request().method(), ctx.request().path(),
+                ctx.<Object>get(CORRELATION_ID), failure.toString());
         Problem.of(503, "STORE_UNAVAILABLE", "Service unavailable", "the service could not answer in time; retry").send(ctx);
     }
 
@@ -541,7 +542,8 @@ public final class HttpApi {
         } else if (ctx.statusCode() == 400) {
             Problem.of(400, "MALFORMED_REQUEST", "Invalid request", "the request could not be read").send(ctx);
         } else {
-            LOG.error("Unhandled failure on {} {}", ctx.request().method(), ctx.request().path(), failure);
+            LOG.error("Unhandled failure on {} {} (correlation id {})", ctx.request().method(), ctx.request().path(),
+                    ctx.<Object>get(CORRELATION_ID), failure);
             Problem.of(500, "INTERNAL_ERROR", "Internal error", "an unexpected error occurred").send(ctx);
         }
     }
