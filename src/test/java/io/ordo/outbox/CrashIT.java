@@ -3,6 +3,7 @@ package io.ordo.outbox;
 import io.ordo.embedded.ChildJvm;
 import io.ordo.testing.Http;
 import io.ordo.testing.OrdoFixture;
+import io.ordo.testing.ServerProcess;
 import io.ordo.testing.TestCassandra;
 import io.ordo.testing.TestKafka;
 import io.vertx.core.json.JsonArray;
@@ -45,36 +46,13 @@ class CrashIT {
     }
 
     private static Process serverHaltingAt(String point, int port, Path dir, boolean relay) throws IOException, InterruptedException {
-        Path config = dir.resolve("config.json");
-        Files.writeString(config, new JsonObject()
+        return ServerProcess.start(dir, port, new JsonObject()
                 .put("mode", "external")
                 .put("http", new JsonObject().put("host", "127.0.0.1").put("port", port).put("instances", 1))
                 .put("store", new JsonObject().put("contactPoints", new JsonArray().add(TestCassandra.contactPoint()))
                         .put("keyspace", KEYSPACE))
-                .put("relay", new JsonObject().put("enabled", relay).put("bootstrapServers", TestKafka.bootstrapServers()))
-                .encode());
-        Process server = new ProcessBuilder(ChildJvm.javaExecutable(), "-Dordo.config=" + config,
-                "-Dordo.fault.haltAt=" + point, "-jar", Path.of("target", "ordo.jar").toAbsolutePath().toString())
-                .directory(dir.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolve("server.log").toFile())
-                .start();
-        HttpClient http = HttpClient.newHttpClient();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (System.nanoTime() < deadline) {
-            try {
-                http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/openapi.yaml")).build(),
-                        HttpResponse.BodyHandlers.discarding());
-                return server;
-            } catch (IOException notYet) {
-                if (!server.isAlive()) {
-                    throw new AssertionError("the server died at start: " + Files.readString(dir.resolve("server.log")));
-                }
-                Thread.sleep(200);
-            }
-        }
-        server.destroyForcibly(); // never leave it behind
-        throw new AssertionError("the server did not start: " + Files.readString(dir.resolve("server.log")));
+                .put("relay", new JsonObject().put("enabled", relay).put("bootstrapServers", TestKafka.bootstrapServers())),
+                "-Dordo.fault.haltAt=" + point);
     }
 
     /** Registers a customer on the doomed server; the append halts it at the injected point. */
