@@ -1,7 +1,6 @@
 package io.ordo.command;
 
 import io.ordo.config.OrdoConfig;
-import io.ordo.ops.OrdoMetrics;
 import io.ordo.domain.customer.CustomerDecider;
 import io.ordo.domain.customer.CustomerEvent;
 import io.ordo.domain.customer.CustomerRejection;
@@ -14,8 +13,10 @@ import io.ordo.es.Decider;
 import io.ordo.es.DomainEvent;
 import io.ordo.es.EventEnvelope;
 import io.ordo.es.Rejection;
-import io.ordo.outbox.OutboxHint;
 import io.ordo.es.RejectionCode;
+import io.ordo.ops.Logs;
+import io.ordo.ops.OrdoMetrics;
+import io.ordo.outbox.OutboxHint;
 import io.ordo.store.AppendResult;
 import io.ordo.store.EmailReservations;
 import io.ordo.store.EventStore;
@@ -143,7 +144,8 @@ public final class AggregateVerticle extends VerticleBase {
         }
         CommandRequest first = batch.get(0).body();
         process(new Batch(first.aggregateType(), first.aggregateId(), batch))
-                .onFailure(e -> LOG.error("Unexpected failure processing commands for {}", key, e))
+                .onFailure(e -> Logs.correlated(first.metadata().correlationId(),
+                        () -> LOG.error("Unexpected failure processing commands for {}", key, e)))
                 .onComplete(done -> {
                     pipeline.busy = false;
                     if (pipeline.queue.isEmpty()) {

@@ -17,6 +17,7 @@ import io.ordo.es.EventEnvelope;
 import io.ordo.es.EventSerializer;
 import io.ordo.es.Rejection;
 import io.ordo.ops.Health;
+import io.ordo.ops.Logs;
 import io.ordo.ops.OrdoMetrics;
 import io.ordo.store.EventStore;
 import io.ordo.store.StoreRequest;
@@ -527,8 +528,8 @@ public final class HttpApi {
     }
 
     static void busFailure(RoutingContext ctx, Throwable failure) {
-        LOG.warn("{} {} failed (correlation id {}): {}", ctx.request().method(), ctx.request().path(),
-                ctx.<Object>get(CORRELATION_ID), failure.toString());
+        Logs.correlated(ctx.get(CORRELATION_ID), () -> LOG.warn("{} {} failed: {}", ctx.request().method(),
+                ctx.request().path(), failure.toString()));
         Problem.of(503, "STORE_UNAVAILABLE", "Service unavailable", "the service could not answer in time; retry").send(ctx);
     }
 
@@ -542,8 +543,8 @@ public final class HttpApi {
         } else if (ctx.statusCode() == 400) {
             Problem.of(400, "MALFORMED_REQUEST", "Invalid request", "the request could not be read").send(ctx);
         } else {
-            LOG.error("Unhandled failure on {} {} (correlation id {})", ctx.request().method(), ctx.request().path(),
-                    ctx.<Object>get(CORRELATION_ID), failure);
+            Logs.correlated(ctx.get(CORRELATION_ID), () -> LOG.error("Unhandled failure on {} {}", ctx.request().method(),
+                    ctx.request().path(), failure));
             Problem.of(500, "INTERNAL_ERROR", "Internal error", "an unexpected error occurred").send(ctx);
         }
     }

@@ -17,6 +17,7 @@ import io.ordo.es.DomainEvent;
 import io.ordo.es.EnvelopeCodec;
 import io.ordo.es.EventEnvelope;
 import io.ordo.es.EventSerializer;
+import io.ordo.ops.Logs;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
@@ -230,11 +231,13 @@ public final class EventStore {
                 .recover(unreadable -> Future.failedFuture(new UnknownOutcomeException(aggregateId, expectedVersion, timeout)))
                 .compose(committed -> {
                     if (ours.equals(committed)) {
-                        LOG.info("Commit to {} at version {} timed out but was applied", aggregateId, expectedVersion);
+                        Logs.correlated(events.get(0).correlationId(), () ->
+                                LOG.info("Commit to {} at version {} timed out but was applied", aggregateId, expectedVersion));
                         return Future.succeededFuture(new AppendResult.Appended(expectedVersion + events.size(),
                                 List.copyOf(events)));
                     }
-                    LOG.info("Commit to {} at version {} timed out and was not applied", aggregateId, expectedVersion);
+                    Logs.correlated(events.get(0).correlationId(), () ->
+                            LOG.info("Commit to {} at version {} timed out and was not applied", aggregateId, expectedVersion));
                     discardOutbox(aggregateId, events);
                     return head(aggregateId).compose(head -> head.aggregateType() != null
                             && !head.aggregateType().equals(aggregateType)
@@ -281,8 +284,9 @@ public final class EventStore {
                         // Derived data: the events are committed whatever happens to this write.
                         .<AppendResult>map(rows -> appended)
                         .recover(e -> {
-                            LOG.warn("Committed aggregate {} v{} but could not update aggregate_sequence: {}",
-                                    aggregateId, appended.version(), e.toString());
+                            Logs.correlated(last.correlationId(), () -> LOG.warn(
+                                    "Committed aggregate {} v{} but could not update aggregate_sequence: {}",
+                                    aggregateId, appended.version(), e.toString()));
                             return Future.succeededFuture(appended);
                         }));
     }

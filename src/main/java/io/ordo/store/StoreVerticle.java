@@ -3,6 +3,7 @@ package io.ordo.store;
 import io.ordo.command.Addresses;
 import io.ordo.domain.order.OrderDecider;
 import io.ordo.es.Aggregate;
+import io.ordo.ops.Logs;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -61,7 +62,10 @@ public final class StoreVerticle extends VerticleBase {
                 int code = cause instanceof UnknownOutcomeException ? UNKNOWN_OUTCOME
                         : cause instanceof IllegalArgumentException ? BAD_REQUEST : STORE_FAILURE;
                 if (code == STORE_FAILURE) {
-                    LOG.warn("Store request {} failed: {}", message.body().getClass().getSimpleName(), cause.toString());
+                    Object correlation = message.body() instanceof StoreRequest.Append append
+                            ? append.events().get(0).correlationId() : null;
+                    Logs.correlated(correlation, () -> LOG.warn("Store request {} failed: {}",
+                            message.body().getClass().getSimpleName(), cause.toString()));
                 }
                 message.fail(code, cause.getMessage() == null ? cause.toString() : cause.getMessage());
             }
