@@ -1,6 +1,7 @@
 package io.ordo.outbox;
 
 import com.scylladb.cdc.cql.CQLConfiguration;
+import com.scylladb.cdc.cql.SslConfig;
 import com.scylladb.cdc.cql.driver3.Driver3MasterCQL;
 import com.scylladb.cdc.cql.driver3.Driver3Session;
 import com.scylladb.cdc.cql.driver3.Driver3WorkerCQL;
@@ -69,8 +70,18 @@ final class ScyllaCdcSource {
             for (InetSocketAddress point : store.contactPoints()) {
                 cql.addContactPoint(point.getHostString(), point.getPort());
             }
+            cql.withLocalDCName(store.localDatacenter());
             if (store.username() != null) {
                 cql.withCredentials(store.username(), store.password());
+            }
+            if (store.tls()) {
+                // As the main session: the JVM's trust store (-Djavax.net.ssl.trustStore names a private CA's).
+                SslConfig.Builder ssl = SslConfig.builder().withSslProviderString("JDK");
+                String trustStore = System.getProperty("javax.net.ssl.trustStore");
+                if (trustStore != null) {
+                    ssl.withTrustStorePath(trustStore).withTrustStorePassword(System.getProperty("javax.net.ssl.trustStorePassword"));
+                }
+                cql.withSslConfig(ssl.build());
             }
             session = new Driver3Session(cql.build());
             WorkerConfiguration.Builder workers = WorkerConfiguration.builder()
