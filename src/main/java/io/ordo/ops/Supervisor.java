@@ -63,10 +63,13 @@ public final class Supervisor {
 
     private Future<Void> start(Child child) {
         return vertx.deployVerticle(() -> watched(child), new DeploymentOptions().setInstances(child.instances))
-                .map(id -> {
+                .compose(id -> {
+                    if (stopping) {
+                        return vertx.undeploy(id).otherwiseEmpty(); // a restart that finished after undeployAll
+                    }
                     child.deploymentId = id;
                     child.deployedAt = System.currentTimeMillis();
-                    return null;
+                    return Future.succeededFuture();
                 });
     }
 

@@ -169,7 +169,9 @@ public final class ProjectionVerticle extends VerticleBase {
         }
         List<Future<Void>> aggregates = new ArrayList<>(byAggregate.size());
         byAggregate.forEach((id, records) -> aggregates.add(consume(id, records)));
-        return Future.all(aggregates).compose(v -> consumer.commit())
+        // join, not all: a seek-back must wait for every aggregate's chain, or a retrying chain would race
+        // the same aggregate's events read again
+        return Future.join(aggregates).compose(v -> consumer.commit())
                 .recover(failure -> seekBack(firstOffsets).transform(v -> Future.failedFuture(failure)));
     }
 
@@ -225,9 +227,17 @@ public final class ProjectionVerticle extends VerticleBase {
     /** Applies {@code events} (or fails with {@code unreadable}), retrying with backoff, then parks. */
     private Future<Void> attempt(Projection<?> projection, UUID aggregateId, List<EventEnvelope<?>> events,
                                  ConsumerRecord<String, String> record, RuntimeException unreadable, int attempt) {
-        if (parked.get(projection.name()).containsKey(aggregateId)) {
-            skippedEvents += Math.max(1, events.size()); // waits behind its parked event; a retry catches up from the store
-            return Future.succeededFuture();
+        Map<UUID, ParkedEvent> parkedHere = parked.get(projection.name());
+        if (parkedHere.containsKey(aggregateId)) {
+            // The table decides: a retry on another instance may have let the aggregate go since.
+            return readModels.isParked(projection.name(), aggregateId).compose(still -> {
+                if (still) {
+                    skippedEvents += Math.max(1, events.size()); // waits behind its parked event
+                    return Future.succeededFuture();
+                }
+                parkedHere.remove(aggregateId);
+                return attempt(projection, aggregateId, events, record, unreadable, attempt);
+            });
         }
         Future<Void> applied = unreadable != null ? Future.failedFuture(unreadable) : apply(projection, aggregateId, events);
         return applied.recover(failure -> {
@@ -465,20 +475,24 @@ public final class ProjectionVerticle extends VerticleBase {
 
     /** Catches a parked aggregate up from the event store and lets its events through again. */
     private <S> Future<JsonObject> retry(Projection<S> projection, UUID id) {
-        return repository(projection).load(id).compose(state -> {
-            if (!state.exists()) {
+        String name = projection.name();
+        return store.events().head(id).compose(head -> {
+            if (head.version() == 0 || !projection.aggregateType().equals(head.aggregateType())) {
                 return Future.failedFuture(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, 404,
                         projection.aggregateType().toLowerCase() + " " + id + " does not exist"));
             }
-            return projection.repair(state, Projection.writeTime(state.version(), 0))
-                    .compose(v -> readModels.unpark(projection.name(), id))
-                    .map(v -> {
-                        parked.get(projection.name()).remove(id);
-                        projected.get(projection.name()).put(id, state);
+            // Let the live path through first, then read: an event it takes meanwhile is in what is read.
+            parked.get(name).remove(id);
+            return readModels.unpark(name, id).compose(v -> repository(projection).load(id))
+                    .compose(state -> projection.repair(state, Projection.writeTime(state.version(), 0)).map(v -> {
+                        Aggregate<?> known = projected.get(name).get(id);
+                        if (known == null || known.version() < state.version()) {
+                            projected.get(name).put(id, state);
+                        }
                         vertx.eventBus().publish(Addresses.PROJECTED,
                                 new Projected(projection.aggregateType(), id, state.version(), state.updatedAt()));
                         return new JsonObject().put("aggregateId", id.toString()).put("version", state.version());
-                    });
+                    }));
         });
     }
 

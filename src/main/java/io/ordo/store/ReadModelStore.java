@@ -273,6 +273,12 @@ public final class ReadModelStore {
         });
     }
 
+    /** Whether the aggregate still waits behind a dead letter of {@code projection}. */
+    public Future<Boolean> isParked(String projection, UUID aggregateId) {
+        return run(cql.selectProjectionDeadLetter().bind().setString("projection", projection)
+                .setUuid("aggregate_id", aggregateId)).map(rows -> rows.one() != null);
+    }
+
     public Future<Void> unpark(String projection, UUID aggregateId) {
         return run(cql.deleteProjectionDeadLetter().bind().setString("projection", projection)
                 .setUuid("aggregate_id", aggregateId)).mapEmpty();

@@ -198,6 +198,8 @@ public final class Statements {
     static final String SELECT_PROJECTION_DEAD_LETTERS = """
             SELECT aggregate_id, sequence_number, event_id, event_type, error, attempts, created_at
             FROM %s.projection_dead_letters WHERE projection = :projection""";
+    static final String SELECT_PROJECTION_DEAD_LETTER = """
+            SELECT sequence_number FROM %s.projection_dead_letters WHERE projection = :projection AND aggregate_id = :aggregate_id""";
     static final String DELETE_PROJECTION_DEAD_LETTER = """
             DELETE FROM %s.projection_dead_letters WHERE projection = :projection AND aggregate_id = :aggregate_id""";
 
@@ -213,7 +215,7 @@ public final class Statements {
             SELECT_ORDER_READ_MODEL, SELECT_ORDERS, SELECT_ORDERS_OF_CUSTOMER, SELECT_ORDERS_OF_CUSTOMER_IN_STATUS,
             SELECT_ORDERS_IN_STATUS, SELECT_CUSTOMER_READ_MODEL, SELECT_STREAMS, SELECT_PROJECTION_STATUS, START_REBUILD,
             UPDATE_REBUILD_PROGRESS, INSERT_PROJECTION_DEAD_LETTER, SELECT_PROJECTION_DEAD_LETTERS,
-            DELETE_PROJECTION_DEAD_LETTER, SELECT_SCHEMA_VERSIONS);
+            DELETE_PROJECTION_DEAD_LETTER, SELECT_SCHEMA_VERSIONS, SELECT_PROJECTION_DEAD_LETTER);
 
     private final Map<String, PreparedStatement> prepared;
 
@@ -399,6 +401,10 @@ public final class Statements {
 
     public PreparedStatement selectProjectionDeadLetters() {
         return prepared.get(SELECT_PROJECTION_DEAD_LETTERS);
+    }
+
+    public PreparedStatement selectProjectionDeadLetter() {
+        return prepared.get(SELECT_PROJECTION_DEAD_LETTER);
     }
 
     public PreparedStatement deleteProjectionDeadLetter() {
