@@ -232,12 +232,7 @@ class ProjectionIT {
         String healthy = http.post("/orders", order(customer, 1)).bodyAsJsonObject().getString("orderId");
         summary(poisoned, "1");
 
-        JsonObject poison = http.get("/orders/" + poisoned + "/events").bodyAsJsonObject().getJsonArray("events")
-                .getJsonObject(0).copy().put("eventId", UUID.randomUUID().toString()).put("sequenceNumber", 2)
-                .put("eventType", "OrderTeleported");
-        producer.send(new ProducerRecord<>(ORDER_TOPIC, poisoned, poison.encode()));
-        producer.flush();
-        JsonObject parked = awaitDeadLetter(poisoned);
+        JsonObject parked = poisonAtVersion2(poisoned);
         assertEquals(2, parked.getLong("sequenceNumber"));
         assertEquals(3, parked.getInteger("attempts"));
 
@@ -260,12 +255,7 @@ class ProjectionIT {
         String customer = http.customer("released-" + UUID.randomUUID() + "@example.com");
         String order = http.post("/orders", order(customer, 1)).bodyAsJsonObject().getString("orderId");
         summary(order, "1");
-        JsonObject poison = http.get("/orders/" + order + "/events").bodyAsJsonObject().getJsonArray("events")
-                .getJsonObject(0).copy().put("eventId", UUID.randomUUID().toString()).put("sequenceNumber", 2)
-                .put("eventType", "OrderTeleported");
-        producer.send(new ProducerRecord<>(ORDER_TOPIC, order, poison.encode()));
-        producer.flush();
-        awaitDeadLetter(order);
+        poisonAtVersion2(order);
 
         // What a retry handled by another instance does to the table; this instance still holds it parked.
         beside.session.execute("DELETE FROM it_projectionit.projection_dead_letters WHERE projection = 'orders' AND aggregate_id = "
@@ -417,6 +407,16 @@ class ProjectionIT {
             next = page.bodyAsJsonObject().getString("next");
         } while (next != null);
         return all;
+    }
+
+    /** Sends an event of an unknown type as the order's version 2 and waits until it is parked; answers its dead letter. */
+    private static JsonObject poisonAtVersion2(String order) {
+        JsonObject poison = http.get("/orders/" + order + "/events").bodyAsJsonObject().getJsonArray("events")
+                .getJsonObject(0).copy().put("eventId", UUID.randomUUID().toString()).put("sequenceNumber", 2)
+                .put("eventType", "OrderTeleported");
+        producer.send(new ProducerRecord<>(ORDER_TOPIC, order, poison.encode()));
+        producer.flush();
+        return awaitDeadLetter(order);
     }
 
     private static RecordMetadata awaitSent(ProducerRecord<String, String> record) {
