@@ -3,11 +3,12 @@ package io.ordo.ops;
 import io.ordo.command.Addresses;
 import io.ordo.config.OrdoConfig;
 import io.ordo.store.Store;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.healthchecks.CheckResult;
 import io.vertx.ext.healthchecks.HealthChecks;
@@ -63,7 +64,7 @@ public final class Health {
         }
     }
 
-    private static Status relay(io.vertx.core.AsyncResult<io.vertx.core.eventbus.Message<JsonObject>> status, long maxBacklogMs) {
+    private static Status relay(AsyncResult<Message<JsonObject>> status, long maxBacklogMs) {
         if (status.failed()) {
             return Status.KO(new JsonObject().put("error", "the relay does not answer"));
         }

@@ -74,7 +74,7 @@ public final class OrdoMetrics implements StoreObserver {
     /** Registers the per-aggregate-type counters at 0, so every meter is in the scrape from the start. */
     public OrdoMetrics withAggregateTypes(String... aggregateTypes) {
         for (String type : aggregateTypes) {
-            conflict(type, 0);
+            counter("ordo.concurrency.conflicts", CONFLICTS, type);
             counter("ordo.command.retries", RETRIES, type);
             counter("ordo.events.appended", APPENDED, type);
             counter("ordo.aggregate.cache.hits", CACHE_HITS, type);
@@ -113,11 +113,7 @@ public final class OrdoMetrics implements StoreObserver {
     }
 
     public void conflict(String aggregateType) {
-        conflict(aggregateType, 1);
-    }
-
-    private void conflict(String aggregateType, int count) {
-        counter("ordo.concurrency.conflicts", CONFLICTS, aggregateType).increment(count);
+        counter("ordo.concurrency.conflicts", CONFLICTS, aggregateType).increment();
     }
 
     public void retry(String aggregateType) {

@@ -29,6 +29,7 @@ public final class Supervisor {
 
     private final Vertx vertx;
     private final OrdoMetrics metrics;
+    private final Context supervising;
     private final List<Child> children = new ArrayList<>();
     private boolean stopping;
 
@@ -49,9 +50,11 @@ public final class Supervisor {
         }
     }
 
+    /** Made on the context that deploys Ordo: the children's failures are handled there, one at a time. */
     public Supervisor(Vertx vertx, OrdoMetrics metrics) {
         this.vertx = vertx;
         this.metrics = metrics;
+        this.supervising = vertx.getOrCreateContext();
     }
 
     /** Deploys {@code instances} of what {@code factory} makes, under {@code name}, and watches them. */
@@ -74,8 +77,7 @@ public final class Supervisor {
     }
 
     private Deployable watched(Child child) {
-        Deployable verticle = child.factory.get();
-        Context supervising = vertx.getOrCreateContext();
+        Deployable verticle = child.factory.get(); // a new verticle object: no I/O until it is deployed
         return new Deployable() {
             @Override
             public Future<?> deploy(Context context) throws Exception {

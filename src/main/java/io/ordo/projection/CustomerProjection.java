@@ -27,11 +27,6 @@ public final class CustomerProjection implements Projection<CustomerState> {
     }
 
     @Override
-    public String aggregateType() {
-        return CustomerDecider.AGGREGATE_TYPE;
-    }
-
-    @Override
     public List<String> tables() {
         return List.of("customer_read_model");
     }

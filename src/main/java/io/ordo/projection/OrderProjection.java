@@ -30,11 +30,6 @@ public final class OrderProjection implements Projection<OrderState> {
     }
 
     @Override
-    public String aggregateType() {
-        return OrderDecider.AGGREGATE_TYPE;
-    }
-
-    @Override
     public List<String> tables() {
         return List.of("order_read_model", "orders_by_customer", "orders_by_status", "customer_read_model.order_ids");
     }

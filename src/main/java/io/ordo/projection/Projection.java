@@ -21,7 +21,9 @@ public interface Projection<S> {
     /** The name operators use, e.g. {@code orders}. */
     String name();
 
-    String aggregateType();
+    default String aggregateType() {
+        return decider().aggregateType();
+    }
 
     /** The tables it maintains, for the operators' view. */
     List<String> tables();

@@ -247,7 +247,7 @@ public final class ProjectionVerticle extends VerticleBase {
             long delay = Math.min(MAX_BACKOFF_MS, config.retryBackoffMs() << Math.min(attempt - 1, 16));
             LOG.debug("Projection {} failed on {} (attempt {}), retrying in {} ms: {}", projection.name(), aggregateId,
                     attempt, delay, failure.toString());
-            return timer(delay).compose(v -> attempt(projection, aggregateId, events, record, unreadable, attempt + 1));
+            return vertx.timer(delay).compose(v -> attempt(projection, aggregateId, events, record, unreadable, attempt + 1));
         });
     }
 
@@ -520,12 +520,6 @@ public final class ProjectionVerticle extends VerticleBase {
             chain = chain.compose(v -> Future.all(group.stream().map(action).toList()).mapEmpty());
         }
         return chain;
-    }
-
-    private Future<Void> timer(long delayMs) {
-        Promise<Void> elapsed = Promise.promise();
-        vertx.setTimer(delayMs, t -> elapsed.complete());
-        return elapsed.future();
     }
 
     private static <K, V> Map<K, V> lru(int capacity) {

@@ -82,7 +82,8 @@ public final class SchemaApplier {
         return migrations;
     }
 
-    private Future<Map<Integer, String>> appliedVersions() {
+    /** The versions the keyspace records as applied, with their files' checksums. */
+    Future<Map<Integer, String>> appliedVersions() {
         SimpleStatement select = SimpleStatement.newInstance(
                 "SELECT version, checksum FROM " + config.keyspace() + ".schema_version");
         return Cql.future(vertx, session.executeAsync(select)).map(rows -> {

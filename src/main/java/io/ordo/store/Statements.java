@@ -171,10 +171,6 @@ public final class Statements {
                 updated_at, order_ids
             FROM %s.customer_read_model WHERE customer_id = :customer_id""";
 
-    // the schema versions applied to the keyspace (readiness)
-    static final String SELECT_SCHEMA_VERSIONS = """
-            SELECT version FROM %s.schema_version""";
-
     // every stream of the event store, for rebuilding projections from it
     static final String SELECT_STREAMS = """
             SELECT DISTINCT aggregate_id, aggregate_type, version FROM %s.event_store""";
@@ -215,7 +211,7 @@ public final class Statements {
             SELECT_ORDER_READ_MODEL, SELECT_ORDERS, SELECT_ORDERS_OF_CUSTOMER, SELECT_ORDERS_OF_CUSTOMER_IN_STATUS,
             SELECT_ORDERS_IN_STATUS, SELECT_CUSTOMER_READ_MODEL, SELECT_STREAMS, SELECT_PROJECTION_STATUS, START_REBUILD,
             UPDATE_REBUILD_PROGRESS, INSERT_PROJECTION_DEAD_LETTER, SELECT_PROJECTION_DEAD_LETTERS,
-            DELETE_PROJECTION_DEAD_LETTER, SELECT_SCHEMA_VERSIONS, SELECT_PROJECTION_DEAD_LETTER);
+            DELETE_PROJECTION_DEAD_LETTER, SELECT_PROJECTION_DEAD_LETTER);
 
     private final Map<String, PreparedStatement> prepared;
 
@@ -373,10 +369,6 @@ public final class Statements {
 
     public PreparedStatement selectCustomerReadModel() {
         return prepared.get(SELECT_CUSTOMER_READ_MODEL);
-    }
-
-    public PreparedStatement selectSchemaVersions() {
-        return prepared.get(SELECT_SCHEMA_VERSIONS);
     }
 
     public PreparedStatement selectStreams() {

@@ -11,7 +11,6 @@ import io.ordo.es.EventSerializer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
-import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 
@@ -29,13 +28,12 @@ public final class Store {
     private final EmailReservations emails;
     private final OutboxStore outbox;
     private final ReadModelStore readModels;
-    private final Statements statements;
-    private final Vertx vertx;
+    private final SchemaApplier schema;
 
-    private Store(Vertx vertx, CqlSession session, Statements statements, StoreConfig config, FaultInjector faults) {
+    private Store(Vertx vertx, CqlSession session, SchemaApplier schema, Statements statements, StoreConfig config,
+                  FaultInjector faults) {
         this.session = session;
-        this.statements = statements;
-        this.vertx = vertx;
+        this.schema = schema;
         this.events = new EventStore(vertx, session, statements, config, new EventSerializer(DomainEvents.registry()), faults);
         this.repositories = Map.of(
                 OrderDecider.AGGREGATE_TYPE, repository(vertx, statements, new OrderDecider()),
@@ -51,11 +49,14 @@ public final class Store {
         // The driver's first time-based UUID looks up the host's addresses: blocking, so done here once.
         return vertx.executeBlocking(Uuids::timeBased)
                 .compose(warm -> CqlSessions.open(vertx, config))
-                .compose(session -> new SchemaApplier(vertx, session, config).apply()
-                .compose(v -> Statements.prepare(vertx, session, config.keyspace()))
-                .map(statements -> new Store(vertx, session, statements, config, faults))
+                .compose(session -> {
+                    SchemaApplier schema = new SchemaApplier(vertx, session, config);
+                    return schema.apply()
+                            .compose(v -> Statements.prepare(vertx, session, config.keyspace()))
+                            .map(statements -> new Store(vertx, session, schema, statements, config, faults))
                 .recover(failure -> Future.fromCompletionStage(session.closeAsync())
-                        .transform(closed -> Future.failedFuture(failure))));
+                            .transform(closed -> Future.failedFuture(failure)));
+                });
     }
 
     private <S, C, E extends DomainEvent> AggregateRepository<S, C, E> repository(Vertx vertx, Statements statements,
@@ -70,11 +71,7 @@ public final class Store {
 
     /** The schema versions the keyspace records as applied; a failure means CQL does not answer. */
     public Future<Set<Integer>> appliedSchemaVersions() {
-        return Cql.future(vertx, session.executeAsync(statements.selectSchemaVersions().bind())).map(rows -> {
-            Set<Integer> versions = new HashSet<>();
-            rows.currentPage().forEach(row -> versions.add(row.getInt("version")));
-            return versions;
-        });
+        return schema.appliedVersions().map(Map::keySet);
     }
 
     /** Reports the store's work to {@code observer} (metrics). */
