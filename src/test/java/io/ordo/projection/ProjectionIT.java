@@ -25,6 +25,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -166,7 +167,7 @@ class ProjectionIT {
                 }
             });
             Set<String> listedIds = new HashSet<>();
-            String previousCreatedAt = null;
+            Instant previousCreatedAt = null;
             for (int i = 0; i < listed.size(); i++) {
                 JsonObject entry = listed.getJsonObject(i);
                 listedIds.add(entry.getString("orderId"));
@@ -174,12 +175,15 @@ class ProjectionIT {
                 assertEquals(truthOfEntry.getString("status"), entry.getString("status"));
                 assertEquals(truthOfEntry.getLong("version"), entry.getLong("version"));
                 assertEquals(truthOfEntry.getJsonObject("total"), entry.getJsonObject("total"));
+                // Compared as instants: ISO-8601 text drops a zero fraction ("…:18Z" sorts after "…:18.5Z").
+                Instant createdAt = Instant.parse(entry.getString("createdAt"));
                 if (previousCreatedAt != null) {
-                    assertTrue(previousCreatedAt.compareTo(entry.getString("createdAt")) >= 0, "newest first");
+                    assertFalse(createdAt.isAfter(previousCreatedAt), "newest first");
                 }
-                previousCreatedAt = entry.getString("createdAt");
+                previousCreatedAt = createdAt;
             }
             assertEquals(expectedIds, listedIds, "the orders of customer " + customer);
+            assertEquals(expectedIds.size(), listed.size(), "each order of customer " + customer + " listed once");
         }
         for (String status : List.of("CREATED", "CONFIRMED", "SHIPPED", "DELIVERED", "CANCELLED")) {
             Set<String> inStatus = ordersInStatus(status);
