@@ -8,12 +8,14 @@ import io.vertx.config.ConfigRetrieverOptions;
 import io.vertx.config.ConfigStoreOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -30,10 +32,22 @@ public final class OrdoMain {
 
     public static void main(String[] args) throws InterruptedException {
         long started = System.nanoTime();
-        Vertx vertx = Vertx.vertx(OrdoMetrics.vertxOptions()); // Vert.x's own meters join Ordo's at /metrics
+        OrdoConfig config;
+        // The configuration sizes the Vert.x that runs Ordo, so a small one reads it first.
+        Vertx reader = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1));
+        try {
+            config = readConfig(reader).toCompletionStage().toCompletableFuture().join();
+        } catch (CompletionException e) {
+            LOG.error("Ordo did not start: {}", e.getCause().getMessage());
+            reader.close();
+            System.exit(1);
+            return;
+        }
+        reader.close();
+        // Vert.x's own meters join Ordo's at /metrics.
+        Vertx vertx = Vertx.vertx(OrdoMetrics.vertxOptions().setEventLoopPoolSize(config.eventLoops()));
         CountDownLatch stopped = new CountDownLatch(1);
-        Future<Ordo> deployed = readConfig(vertx)
-                .compose(config -> Ordo.deploy(vertx, config, faultsFromSystemProperty()));
+        Future<Ordo> deployed = Ordo.deploy(vertx, config, faultsFromSystemProperty());
         deployed.onSuccess(ordo -> {
             LOG.info("Ordo is up in {} ms: http://{}:{}/ ({} mode)", (System.nanoTime() - started) / 1_000_000,
                     ordo.config().http().host(), ordo.config().http().port(), ordo.config().mode().name().toLowerCase());

@@ -18,6 +18,7 @@ import io.ordo.testing.StoreFixture;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -44,6 +45,14 @@ public final class StoreBenchmark {
     private static final int IN_FLIGHT = 64;
     private static final int APPENDS = 4_000;
     private static final int LOADS = 300;
+    /**
+     * Both paths, alternating, before anything is measured: on 2 cores the embedded Cassandra's JIT
+     * takes about a minute of this load to settle (its CPU per append halves meanwhile), and a short
+     * warm-up charged that to whichever side ran more new code.
+     */
+    private static final Duration WARM_UP = Duration.ofSeconds(Long.getLong("bench.warmUpSeconds", 75));
+    /** Measured rounds, alternating the two paths so that drift hits both alike. */
+    private static final int ROUNDS = 3;
 
     public static void main(String[] args) {
         try (StoreFixture fixture = StoreFixture.create(StoreBenchmark.class, 100)) {
@@ -69,17 +78,25 @@ public final class StoreBenchmark {
             Supplier<Future<?>> fullAppend = () -> store.append("Order", UUID.randomUUID(), 0,
                     List.of(created()), CommandMetadata.system());
 
-            System.out.println("warming up ...");
-            rate(rawLwt, APPENDS / 4);
-            rate(fullAppend, APPENDS / 4);
+            long warmUntil = System.nanoTime() + WARM_UP.toNanos();
+            while (System.nanoTime() < warmUntil) {
+                System.out.printf("warming up: raw %.0f/s, full %.0f/s%n",
+                        rate(rawLwt, APPENDS).perSecond(), rate(fullAppend, APPENDS).perSecond());
+            }
             double raw = 0;
             double full = 0;
-            for (int round = 0; round < 2; round++) { // alternate, so drift hits both sides alike
-                raw += rate(rawLwt, APPENDS / 2);
-                full += rate(fullAppend, APPENDS / 2);
+            Cpu rawCpu = Cpu.NONE;
+            Cpu fullCpu = Cpu.NONE;
+            for (int round = 0; round < ROUNDS; round++) { // alternate, so drift hits both sides alike
+                Run rawRun = rate(rawLwt, APPENDS);
+                raw += rawRun.perSecond();
+                rawCpu = rawCpu.plus(rawRun.cpu());
+                Run fullRun = rate(fullAppend, APPENDS);
+                full += fullRun.perSecond();
+                fullCpu = fullCpu.plus(fullRun.cpu());
             }
-            raw /= 2;
-            full /= 2;
+            raw /= ROUNDS;
+            full /= ROUNDS;
 
             PreparedStatement outboxOnly = fixture.session.prepare("INSERT INTO " + fixture.config.keyspace()
                     + ".outbox_messages (aggregate_id, sequence_number, event_id, payload) VALUES (?, 1, ?, ?)");
@@ -88,11 +105,11 @@ public final class StoreBenchmark {
             PreparedStatement sequenceOnly = fixture.session.prepare("UPDATE " + fixture.config.keyspace()
                     + ".aggregate_sequence USING TIMESTAMP 1 SET current_sequence = 1 WHERE aggregate_id = ?");
             double outboxRate = rate(() -> Future.fromCompletionStage(fixture.session.executeAsync(
-                    outboxOnly.bind(UUID.randomUUID(), UUID.randomUUID(), payload + payload))), APPENDS);
+                    outboxOnly.bind(UUID.randomUUID(), UUID.randomUUID(), payload + payload))), APPENDS).perSecond();
             double indexRate = rate(() -> Future.fromCompletionStage(fixture.session.executeAsync(
-                    indexOnly.bind(System.currentTimeMillis() / 60_000, UUID.randomUUID(), UUID.randomUUID()))), APPENDS);
+                    indexOnly.bind(System.currentTimeMillis() / 60_000, UUID.randomUUID(), UUID.randomUUID()))), APPENDS).perSecond();
             double sequenceRate = rate(() -> Future.fromCompletionStage(fixture.session.executeAsync(
-                    sequenceOnly.bind(UUID.randomUUID()))), APPENDS);
+                    sequenceOnly.bind(UUID.randomUUID()))), APPENDS).perSecond();
 
             AggregateRepository<OrderState, OrderCommand, OrderEvent> orders = fixture.repository(new OrderDecider());
             UUID big = orderWithEvents(store, orders, 10_000);
@@ -106,6 +123,8 @@ public final class StoreBenchmark {
             System.out.printf("raw conditional batch (commit only)  %8.0f appends/s%n", raw);
             System.out.printf("EventStore.append (full protocol)    %8.0f appends/s   = %.2fx raw (target >= 0.7)%n",
                     full, full / raw);
+            System.out.printf("  raw:  %s%n  full: %s%n", rawCpu.perOperation(ROUNDS * APPENDS),
+                    fullCpu.perOperation(ROUNDS * APPENDS));
             System.out.printf("  its parts alone: outbox row %.0f/s, index row %.0f/s, aggregate_sequence %.0f/s%n",
                     outboxRate, indexRate, sequenceRate);
             System.out.printf("load 10-event order                  p50 %6.2f ms  mean %6.2f ms%n", smallMs[0], smallMs[1]);
@@ -119,8 +138,13 @@ public final class StoreBenchmark {
         return new OrderEvent.OrderCreated(UUID.randomUUID(), List.of(OrderItem.of(UUID.randomUUID(), 1)));
     }
 
-    /** Operations per second with {@link #IN_FLIGHT} operations outstanding at all times. */
-    private static double rate(Supplier<Future<?>> operation, int count) {
+    /** Operations per second, and the CPU they cost. */
+    private record Run(double perSecond, Cpu cpu) {
+    }
+
+    /** {@code count} operations with {@link #IN_FLIGHT} outstanding at all times. */
+    private static Run rate(Supplier<Future<?>> operation, int count) {
+        Cpu cpuAtStart = Cpu.now();
         AtomicInteger remaining = new AtomicInteger(count);
         List<Future<Void>> lanes = new ArrayList<>();
         long start = System.nanoTime();
@@ -130,7 +154,8 @@ public final class StoreBenchmark {
             lanes.add(lane.future());
         }
         await(Future.all(lanes));
-        return count / ((System.nanoTime() - start) / 1e9);
+        double perSecond = count / ((System.nanoTime() - start) / 1e9);
+        return new Run(perSecond, Cpu.now().since(cpuAtStart));
     }
 
     private static void next(Supplier<Future<?>> operation, AtomicInteger remaining, Promise<Void> lane) {

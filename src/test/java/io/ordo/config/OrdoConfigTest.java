@@ -11,6 +11,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class OrdoConfigTest {
@@ -64,5 +65,19 @@ class OrdoConfigTest {
         assertEquals(OrdoConfig.Mode.EMBEDDED, config.mode());
         assertFalse(config.store().tls());
         assertTrue(config.relay().kafka().isEmpty());
+    }
+
+    @Test
+    void eventLoopsLeaveCoresToAnEmbeddedDatabaseUnlessSet() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        assertEquals(Math.max(1, cores / 2), OrdoConfig.fromJson(new JsonObject()).eventLoops(), "embedded");
+        assertEquals(2 * cores, OrdoConfig.fromJson(new JsonObject().put("mode", "external")).eventLoops(),
+                "remote clusters: Vert.x's default");
+        assertEquals(3, OrdoConfig.fromJson(new JsonObject().put("eventLoops", 3)).eventLoops());
+        assertEquals(5, OrdoConfig.fromJson(OrdoConfig.withEnvironment(new JsonObject().put("eventLoops", 3),
+                Map.of("ORDO_EVENT_LOOPS", "5"))).eventLoops());
+        IllegalArgumentException negative = assertThrows(IllegalArgumentException.class,
+                () -> OrdoConfig.fromJson(new JsonObject().put("eventLoops", -1)));
+        assertTrue(negative.getMessage().contains("eventLoops"), negative.getMessage());
     }
 }
