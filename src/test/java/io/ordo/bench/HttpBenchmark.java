@@ -48,7 +48,7 @@ public final class HttpBenchmark {
      * Both paths, alternating, before anything is measured. The HTTP path runs far more code (HTTP
      * server and client, validation, event bus, aggregates) than a bare append; on 2 cores the JIT
      * keeps compiling it for a minute or more, and the embedded Cassandra's JIT settles meanwhile
-     * too. A short warm-up charged all of that to the HTTP side (0.53x where this gives 0.6-0.7x).
+     * too. A short warm-up charged all of that to the HTTP side (0.53x where this gives 0.56-0.68x).
      */
     private static final Duration WARM_UP = Duration.ofSeconds(Long.getLong("bench.warmUpSeconds", 75));
     /** Measured rounds, alternating the two paths so that drift hits both alike. */
