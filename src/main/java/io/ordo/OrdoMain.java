@@ -30,7 +30,7 @@ public final class OrdoMain {
     private OrdoMain() {
     }
 
-    public static void main(String[] args) throws InterruptedException {
+    public static void main(String[] args) {
         long started = System.nanoTime();
         OrdoConfig config;
         // The configuration sizes the Vert.x that runs Ordo, so a small one reads it first.
