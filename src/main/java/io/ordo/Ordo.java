@@ -152,7 +152,8 @@ public final class Ordo {
         }
         OrdoConfig.Embedded embedded = config.embedded();
         EmbeddedKafka kafka = new EmbeddedKafka(KafkaOptions.defaults(embedded.dataDir().resolve("kafka"))
-                .withPorts(embedded.kafkaPort(), embedded.kafkaControllerPort()));
+                .withPorts(embedded.kafkaPort(), embedded.kafkaControllerPort())
+                .withHeap(embedded.kafkaHeap()));
         try {
             kafka.start();
         } catch (IOException | RuntimeException e) {

@@ -196,8 +196,8 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
      * Event loops for the Vert.x that {@code OrdoMain} creates (a host application sizes its own).
      * 0 picks: Vert.x's default (2 per core) against remote clusters; half the cores in embedded mode,
      * where Cassandra and Kafka run on the same cores and every extra loop is one more thread
-     * waking up to hand a command on (HttpBenchmark on 2 cores: 412 µs of Ordo's CPU per command
-     * with 1 loop, 544 µs with 4).
+     * waking up to hand a command on (HttpBenchmark on 2 cores, settled: 191 µs of Ordo's CPU per
+     * command and 0.77x of raw appends with 1 loop, 270 µs and 0.67x with 4).
      */
     private static int eventLoops(int configured, Mode mode) {
         if (configured < 0) {

@@ -38,6 +38,10 @@ public record KafkaOptions(Path dataDir, String host, int port, int controllerPo
         return new KafkaOptions(dataDir, host, newPort, newControllerPort, heap, startTimeout);
     }
 
+    public KafkaOptions withHeap(String newHeap) {
+        return new KafkaOptions(dataDir, host, port, controllerPort, newHeap, startTimeout);
+    }
+
     /** What a client's {@code bootstrap.servers} names. */
     public String bootstrapServers() {
         return host + ":" + port;

@@ -45,12 +45,12 @@ public final class HttpBenchmark {
     private static final int LANES = 64;
     private static final int COMMANDS = 3_000;
     /**
-     * Both paths, alternating, before anything is measured. The HTTP path runs far more code (HTTP
-     * server and client, validation, event bus, aggregates) than a bare append; on 2 cores the JIT
-     * keeps compiling it for a minute or more, and the embedded Cassandra's JIT settles meanwhile
-     * too. A short warm-up charged all of that to the HTTP side (0.53x where this gives 0.56-0.68x).
+     * Both paths, alternating, before anything is measured. On 2 cores both JVMs keep compiling for
+     * about three minutes of this load (the HTTP path runs far more code than a bare append), and
+     * Cassandra's CPU per command falls by half meanwhile. A short warm-up charged that to the HTTP
+     * side: 0.53x after 750 commands, 0.56-0.68x after 75 s, 0.77x settled.
      */
-    private static final Duration WARM_UP = Duration.ofSeconds(Long.getLong("bench.warmUpSeconds", 75));
+    private static final Duration WARM_UP = Duration.ofSeconds(Long.getLong("bench.warmUpSeconds", 180));
     /** Measured rounds, alternating the two paths so that drift hits both alike. */
     private static final int ROUNDS = 3;
 

@@ -46,11 +46,11 @@ public final class StoreBenchmark {
     private static final int APPENDS = 4_000;
     private static final int LOADS = 300;
     /**
-     * Both paths, alternating, before anything is measured: on 2 cores the embedded Cassandra's JIT
-     * takes about a minute of this load to settle (its CPU per append halves meanwhile), and a short
-     * warm-up charged that to whichever side ran more new code.
+     * Both paths, alternating, before anything is measured: on 2 cores the embedded Cassandra takes
+     * about three minutes of this load to settle (its CPU per append falls by half meanwhile), and a
+     * short warm-up charged that to whichever side ran more new code.
      */
-    private static final Duration WARM_UP = Duration.ofSeconds(Long.getLong("bench.warmUpSeconds", 75));
+    private static final Duration WARM_UP = Duration.ofSeconds(Long.getLong("bench.warmUpSeconds", 180));
     /** Measured rounds, alternating the two paths so that drift hits both alike. */
     private static final int ROUNDS = 3;
 
