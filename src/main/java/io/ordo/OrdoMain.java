@@ -36,6 +36,7 @@ public final class OrdoMain {
         // The configuration sizes the Vert.x that runs Ordo, so a small one reads it first.
         Vertx reader = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1));
         try {
+            // Waiting is fine here: this is the JVM's main thread, not an event loop.
             config = readConfig(reader).toCompletionStage().toCompletableFuture().join();
         } catch (CompletionException e) {
             LOG.error("Ordo did not start: {}", e.getCause().getMessage());

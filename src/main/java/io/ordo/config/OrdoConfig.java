@@ -100,7 +100,8 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
     /** Never the ops token or the Kafka client properties (they may hold credentials): configurations end up in logs. */
     @Override
     public String toString() {
-        return "OrdoConfig[mode=" + mode + ", eventLoops=" + eventLoops + ", http=" + http + ", store=" + store + ", relay.enabled=" + relay.enabled()
+        return "OrdoConfig[mode=" + mode + ", eventLoops=" + eventLoops + ", http=" + http + ", store=" + store
+                + ", relay.enabled=" + relay.enabled()
                 + ", relay.bootstrapServers=" + relay.bootstrapServers() + ", projections=" + projections
                 + ", opsToken=" + (opsToken == null ? "none" : "***") + "]";
     }

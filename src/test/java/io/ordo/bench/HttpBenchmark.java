@@ -21,7 +21,6 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -44,15 +43,6 @@ public final class HttpBenchmark {
 
     private static final int LANES = 64;
     private static final int COMMANDS = 3_000;
-    /**
-     * Both paths, alternating, before anything is measured. On 2 cores both JVMs keep compiling for
-     * about three minutes of this load (the HTTP path runs far more code than a bare append), and
-     * Cassandra's CPU per command falls by half meanwhile. A short warm-up charged that to the HTTP
-     * side: 0.53x after 750 commands, 0.56-0.68x after 75 s, 0.77x settled.
-     */
-    private static final Duration WARM_UP = Duration.ofSeconds(Long.getLong("bench.warmUpSeconds", 180));
-    /** Measured rounds, alternating the two paths so that drift hits both alike. */
-    private static final int ROUNDS = 3;
 
     public static void main(String[] args) {
         Result raw = Result.NONE;
@@ -73,12 +63,11 @@ public final class HttpBenchmark {
             String customer = new Http(groupedClient).customer("bench-" + UUID.randomUUID() + "@example.com");
             String singleCustomer = new Http(singleClient).customer("bench-" + UUID.randomUUID() + "@example.com");
 
-            long warmUntil = System.nanoTime() + WARM_UP.toNanos();
-            while (System.nanoTime() < warmUntil) {
+            SideBySide.warmUp(() -> {
                 System.out.printf("warming up: raw  %s%n", runRaw(events, COMMANDS).summary());
                 System.out.printf("            HTTP %s%n", runHttp(groupedClient, customer, COMMANDS).summary());
-            }
-            for (int round = 0; round < ROUNDS; round++) {
+            });
+            for (int round = 0; round < SideBySide.ROUNDS; round++) {
                 raw = raw.plus(runRaw(events, COMMANDS));
                 http = http.plus(runHttp(groupedClient, customer, COMMANDS));
             }
@@ -91,7 +80,7 @@ public final class HttpBenchmark {
         }
         System.out.println();
         System.out.printf("== Ordo server benchmark (embedded Cassandra, same run, %d s warm-up, %d rounds measured, "
-                + "server on %d event loop(s)) ==%n", WARM_UP.toSeconds(), ROUNDS, server.getEventLoopPoolSize());
+                + "server on %d event loop(s)) ==%n", SideBySide.WARM_UP.toSeconds(), SideBySide.ROUNDS, server.getEventLoopPoolSize());
         System.out.printf("raw EventStore.append, 64 aggregates     %s%n", raw.summary());
         System.out.printf("HTTP commands, 64 connections, 64 orders %s  = %.2fx raw (target >= 0.6)%n",
                 http.summary(), http.rate() / raw.rate());

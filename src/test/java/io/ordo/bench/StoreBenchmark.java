@@ -18,7 +18,6 @@ import io.ordo.testing.StoreFixture;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -45,14 +44,6 @@ public final class StoreBenchmark {
     private static final int IN_FLIGHT = 64;
     private static final int APPENDS = 4_000;
     private static final int LOADS = 300;
-    /**
-     * Both paths, alternating, before anything is measured: on 2 cores the embedded Cassandra takes
-     * about three minutes of this load to settle (its CPU per append falls by half meanwhile), and a
-     * short warm-up charged that to whichever side ran more new code.
-     */
-    private static final Duration WARM_UP = Duration.ofSeconds(Long.getLong("bench.warmUpSeconds", 180));
-    /** Measured rounds, alternating the two paths so that drift hits both alike. */
-    private static final int ROUNDS = 3;
 
     public static void main(String[] args) {
         try (StoreFixture fixture = StoreFixture.create(StoreBenchmark.class, 100)) {
@@ -78,25 +69,14 @@ public final class StoreBenchmark {
             Supplier<Future<?>> fullAppend = () -> store.append("Order", UUID.randomUUID(), 0,
                     List.of(created()), CommandMetadata.system());
 
-            long warmUntil = System.nanoTime() + WARM_UP.toNanos();
-            while (System.nanoTime() < warmUntil) {
-                System.out.printf("warming up: raw %.0f/s, full %.0f/s%n",
-                        rate(rawLwt, APPENDS).perSecond(), rate(fullAppend, APPENDS).perSecond());
+            SideBySide.warmUp(() -> System.out.printf("warming up: raw %.0f/s, full %.0f/s%n",
+                    rate(rawLwt, APPENDS).perSecond(), rate(fullAppend, APPENDS).perSecond()));
+            Run raw = Run.NONE;
+            Run full = Run.NONE;
+            for (int round = 0; round < SideBySide.ROUNDS; round++) {
+                raw = raw.plus(rate(rawLwt, APPENDS));
+                full = full.plus(rate(fullAppend, APPENDS));
             }
-            double raw = 0;
-            double full = 0;
-            Cpu rawCpu = Cpu.NONE;
-            Cpu fullCpu = Cpu.NONE;
-            for (int round = 0; round < ROUNDS; round++) { // alternate, so drift hits both sides alike
-                Run rawRun = rate(rawLwt, APPENDS);
-                raw += rawRun.perSecond();
-                rawCpu = rawCpu.plus(rawRun.cpu());
-                Run fullRun = rate(fullAppend, APPENDS);
-                full += fullRun.perSecond();
-                fullCpu = fullCpu.plus(fullRun.cpu());
-            }
-            raw /= ROUNDS;
-            full /= ROUNDS;
 
             PreparedStatement outboxOnly = fixture.session.prepare("INSERT INTO " + fixture.config.keyspace()
                     + ".outbox_messages (aggregate_id, sequence_number, event_id, payload) VALUES (?, 1, ?, ?)");
@@ -120,11 +100,11 @@ public final class StoreBenchmark {
 
             System.out.println();
             System.out.println("== Ordo store benchmark (embedded Cassandra, same run) ==");
-            System.out.printf("raw conditional batch (commit only)  %8.0f appends/s%n", raw);
+            System.out.printf("raw conditional batch (commit only)  %8.0f appends/s%n", raw.perSecond());
             System.out.printf("EventStore.append (full protocol)    %8.0f appends/s   = %.2fx raw (target >= 0.7)%n",
-                    full, full / raw);
-            System.out.printf("  raw:  %s%n  full: %s%n", rawCpu.perOperation(ROUNDS * APPENDS),
-                    fullCpu.perOperation(ROUNDS * APPENDS));
+                    full.perSecond(), full.perSecond() / raw.perSecond());
+            System.out.printf("  raw:  %s%n  full: %s%n", raw.cpu().perOperation(raw.count()),
+                    full.cpu().perOperation(full.count()));
             System.out.printf("  its parts alone: outbox row %.0f/s, index row %.0f/s, aggregate_sequence %.0f/s%n",
                     outboxRate, indexRate, sequenceRate);
             System.out.printf("load 10-event order                  p50 %6.2f ms  mean %6.2f ms%n", smallMs[0], smallMs[1]);
@@ -138,8 +118,18 @@ public final class StoreBenchmark {
         return new OrderEvent.OrderCreated(UUID.randomUUID(), List.of(OrderItem.of(UUID.randomUUID(), 1)));
     }
 
-    /** Operations per second, and the CPU they cost. */
-    private record Run(double perSecond, Cpu cpu) {
+    /** Operations done, in how long, and the CPU they cost. */
+    private record Run(int count, double seconds, Cpu cpu) {
+
+        static final Run NONE = new Run(0, 0, Cpu.NONE);
+
+        Run plus(Run other) {
+            return new Run(count + other.count, seconds + other.seconds, cpu.plus(other.cpu));
+        }
+
+        double perSecond() {
+            return count / seconds;
+        }
     }
 
     /** {@code count} operations with {@link #IN_FLIGHT} outstanding at all times. */
@@ -154,8 +144,7 @@ public final class StoreBenchmark {
             lanes.add(lane.future());
         }
         await(Future.all(lanes));
-        double perSecond = count / ((System.nanoTime() - start) / 1e9);
-        return new Run(perSecond, Cpu.now().since(cpuAtStart));
+        return new Run(count, (System.nanoTime() - start) / 1e9, Cpu.now().since(cpuAtStart));
     }
 
     private static void next(Supplier<Future<?>> operation, AtomicInteger remaining, Promise<Void> lane) {
