@@ -58,16 +58,15 @@ public final class OrderProjection implements Projection<OrderState> {
     }
 
     /**
-     * The statuses the order must leave: the one it was listed under; or, not knowing that, every
-     * status it can have had before this one. (A list it may join later is never touched: a write
-     * at a higher version owns it.)
+     * The statuses the order must leave: none while its status stays; else every status it can have
+     * had before this one. Not only the one it left in memory: a rebuild or a retry elsewhere may have
+     * listed it under a status this instance never saw (memory CREATED, a rebuild wrote CONFIRMED,
+     * this poll folds on to SHIPPED). At most three single-row deletes, and only on a status change.
+     * (A list it may join later is never touched: a write at a higher version owns it.)
      */
     private static Set<OrderStatus> delistFrom(Aggregate<OrderState> order, Aggregate<OrderState> previous) {
         OrderStatus now = order.state().status();
-        if (previous == null) {
-            return now.earlier();
-        }
-        OrderStatus before = previous.state().status(); // null before creation: listed nowhere
-        return before == null || before == now ? EnumSet.noneOf(OrderStatus.class) : EnumSet.of(before);
+        boolean unchanged = previous != null && previous.state().status() == now;
+        return unchanged ? EnumSet.noneOf(OrderStatus.class) : now.earlier();
     }
 }

@@ -33,8 +33,8 @@ public interface Projection<S> {
     /**
      * Writes the rows of {@code aggregate} at {@code writeTime}.
      *
-     * @param previous the state the rows are known to hold (this projection wrote it and nothing
-     *                 else can have since), or null when unknown: then nothing about them is assumed
+     * @param previous the state this instance last wrote, or null when unknown. A hint only: a rebuild,
+     *                 or a retry on another instance, may have written a version in between
      */
     Future<Void> write(Aggregate<S> aggregate, Aggregate<S> previous, long writeTime);
 
