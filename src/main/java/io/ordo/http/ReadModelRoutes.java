@@ -150,6 +150,11 @@ final class ReadModelRoutes {
     // ---- lists -----------------------------------------------------------------------------------
 
     private void list(RoutingContext ctx, UUID customerId) {
+        if (ctx.queryParams().contains("minVersion")) {
+            // A list has no one version to wait for; each row says its own.
+            throw new Problem.BadRequest("INVALID_PARAMETER", "'minVersion' applies to one aggregate's summary "
+                    + "(/orders/{id}/summary, /customers/{id}/summary), not to a list");
+        }
         OrderStatus status = status(ctx.queryParams().get("status"));
         Long limit = HttpApi.longParam(ctx, "limit", 1);
         if (limit != null && limit > HttpApi.MAX_PAGE) {

@@ -49,6 +49,8 @@ public final class OrdoMetrics implements StoreObserver {
     private final AtomicReference<IntSupplier> breakerState = new AtomicReference<>(() -> 0);
     private final AtomicInteger webSocketClients = new AtomicInteger();
     private final AtomicLong projectionLagMs = new AtomicLong();
+    private final AtomicReference<LongSupplier> projectingSinceMs = new AtomicReference<>(() -> 0);
+    private final AtomicReference<IntSupplier> projectionDeadLetters = new AtomicReference<>(() -> 0);
     private final AtomicLong deadLetters = new AtomicLong();
     private final AtomicReference<LongSupplier> outboxBacklogAgeMs = new AtomicReference<>(() -> 0);
 
@@ -65,8 +67,11 @@ public final class OrdoMetrics implements StoreObserver {
                 .baseUnit("seconds").description("age of the oldest event the relay has not published yet").register(registry);
         Gauge.builder("ordo.relay.dead.letters", deadLetters, AtomicLong::get)
                 .description("events parked as dead letters by the relay since start").register(registry);
-        Gauge.builder("ordo.projection.lag", projectionLagMs, lag -> lag.get() / 1000.0).baseUnit("seconds")
-                .description("event time to rows written, for the latest projected write").register(registry);
+        Gauge.builder("ordo.projection.lag", this, OrdoMetrics::projectionLagSeconds).baseUnit("seconds")
+                .description("event time to rows written for the latest write, or the age of the records being "
+                        + "projected when that is more (a stalled projection's lag grows)").register(registry);
+        Gauge.builder("ordo.projection.dead.letters", projectionDeadLetters, count -> count.get().getAsInt())
+                .description("aggregates whose events wait behind a projection dead letter").register(registry);
         Gauge.builder("ordo.websocket.clients", webSocketClients, AtomicInteger::get)
                 .description("open WebSocket feeds").register(registry);
     }
@@ -174,6 +179,21 @@ public final class OrdoMetrics implements StoreObserver {
                 .tag("projection", projection).publishPercentiles(0.5, 0.99)
                 .register(registry).record(Math.max(0, lagMs), TimeUnit.MILLISECONDS);
         projectionLagMs.set(Math.max(0, lagMs));
+    }
+
+    /**
+     * The projections' view: since when (epoch millis, 0 for none) the records in hand have waited, and
+     * how many aggregates wait behind a dead letter.
+     */
+    public void projections(LongSupplier inHandSinceMs, IntSupplier deadLetters) {
+        projectingSinceMs.set(inHandSinceMs);
+        projectionDeadLetters.set(deadLetters);
+    }
+
+    private double projectionLagSeconds() {
+        long since = projectingSinceMs.get().getAsLong();
+        long inHand = since == 0 ? 0 : System.currentTimeMillis() - since;
+        return Math.max(projectionLagMs.get(), inHand) / 1000.0;
     }
 
     public void restarted(String verticle) {

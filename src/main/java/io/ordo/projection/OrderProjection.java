@@ -41,20 +41,16 @@ public final class OrderProjection implements Projection<OrderState> {
 
     @Override
     public Future<Void> write(Aggregate<OrderState> order, Aggregate<OrderState> previous, long writeTime) {
-        Future<Void> rows = readModels.writeOrder(order, delistFrom(order, previous), writeTime);
-        // A new order, or one whose past is unknown here, joins its customer's orders (once: a set).
-        return previous == null || !previous.exists() ? Future.all(rows, customerOrder(order, writeTime)).mapEmpty() : rows;
+        // A new order, or one whose past is unknown here, joins its customer's orders.
+        boolean joinCustomer = previous == null || !previous.exists();
+        return readModels.writeOrder(order, delistFrom(order, previous), joinCustomer, writeTime);
     }
 
     @Override
     public Future<Void> repair(Aggregate<OrderState> order, long writeTime) {
         EnumSet<OrderStatus> others = EnumSet.allOf(OrderStatus.class);
         others.remove(order.state().status());
-        return Future.all(readModels.writeOrder(order, others, writeTime), customerOrder(order, writeTime)).mapEmpty();
-    }
-
-    private Future<Void> customerOrder(Aggregate<OrderState> order, long writeTime) {
-        return readModels.addCustomerOrder(order.state().customerId(), order.id(), writeTime);
+        return readModels.writeOrder(order, others, true, writeTime);
     }
 
     /**

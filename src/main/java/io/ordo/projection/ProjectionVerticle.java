@@ -59,6 +59,7 @@ public final class ProjectionVerticle extends VerticleBase {
     private static final Duration POLL_TIMEOUT = Duration.ofMillis(200);
     private static final int STREAM_PAGE = 500;
     private static final long MAX_BACKOFF_MS = 30_000;
+    private static final long PARKED_REFRESH_MS = 30_000;
 
     private final OrdoConfig.Projections config;
     private final OrdoMetrics metrics;
@@ -74,7 +75,12 @@ public final class ProjectionVerticle extends VerticleBase {
     private final EnvelopeCodec codec = new EnvelopeCodec(new EventSerializer(DomainEvents.registry()));
     private final Promise<Void> stopped = Promise.promise();
     private KafkaConsumer<String, String> consumer;
+    /** The dead letters as last read: a poll waits for them, so a parked aggregate never goes past its dead letter. */
+    private Future<Void> parkedLoaded = Future.succeededFuture();
     private boolean stopping;
+    /** For the metrics (read on another thread): since when the records in hand have waited, and the dead letters. */
+    private volatile long inHandSinceMs;
+    private volatile int parkedCount;
     private long appliedEvents;
     private long skippedEvents;
     private Instant lastEventTime;
@@ -109,11 +115,15 @@ public final class ProjectionVerticle extends VerticleBase {
         // Another instance may have written these aggregates meanwhile: forget, and re-read what is parked.
         consumer.partitionsAssignedHandler(partitions -> {
             projected.values().forEach(Map::clear);
-            loadParked();
+            parkedLoaded = loadParked();
         });
         vertx.eventBus().<JsonObject>localConsumer(Addresses.PROJECTIONS, this::operate);
+        metrics.projections(() -> inHandSinceMs, () -> parkedCount);
+        // Other instances park and retry too: the dead letters are read again now and then.
+        vertx.setPeriodic(PARKED_REFRESH_MS, t -> loadParked());
         List<String> subscribed = byType.keySet().stream().map(topics::get).toList();
-        return loadParked().compose(v -> consumer.subscribe(Set.copyOf(subscribed))).onSuccess(v -> poll());
+        parkedLoaded = loadParked();
+        return parkedLoaded.compose(v -> consumer.subscribe(Set.copyOf(subscribed))).onSuccess(v -> poll());
     }
 
     @Override
@@ -129,6 +139,7 @@ public final class ProjectionVerticle extends VerticleBase {
                 Map<UUID, ParkedEvent> mine = parked.get(name);
                 mine.clear();
                 events.forEach(event -> mine.put(event.aggregateId(), event));
+                countParked();
             }));
         }
         return Future.all(loads).mapEmpty();
@@ -157,7 +168,9 @@ public final class ProjectionVerticle extends VerticleBase {
         }
         Map<TopicPartition, Long> firstOffsets = new HashMap<>();
         Map<UUID, List<ConsumerRecord<String, String>>> byAggregate = new LinkedHashMap<>();
+        long oldest = Long.MAX_VALUE;
         for (ConsumerRecord<String, String> record : batch.records()) {
+            oldest = Math.min(oldest, record.timestamp());
             firstOffsets.putIfAbsent(new TopicPartition(record.topic(), record.partition()), record.offset());
             UUID aggregateId = uuidOrNull(record.key());
             if (aggregateId == null) {
@@ -167,11 +180,22 @@ public final class ProjectionVerticle extends VerticleBase {
             }
             byAggregate.computeIfAbsent(aggregateId, id -> new ArrayList<>()).add(record);
         }
-        List<Future<Void>> aggregates = new ArrayList<>(byAggregate.size());
-        byAggregate.forEach((id, records) -> aggregates.add(consume(id, records)));
-        // join, not all: a seek-back must wait for every aggregate's chain, or a retrying chain would race
-        // the same aggregate's events read again
-        return Future.join(aggregates).compose(v -> consumer.commit())
+        if (inHandSinceMs == 0) { // a poll read again after a failure keeps its first time
+            inHandSinceMs = oldest;
+        }
+        if (parkedLoaded.failed()) {
+            parkedLoaded = loadParked();
+        }
+        // After a rebalance (its handler runs before this poll's records) another instance's parked aggregates may
+        // be here: their events wait until the dead letters are known.
+        return parkedLoaded.compose(v -> {
+                    List<Future<Void>> aggregates = new ArrayList<>(byAggregate.size());
+                    byAggregate.forEach((id, records) -> aggregates.add(consume(id, records)));
+                    // join, not all: a seek-back must wait for every aggregate's chain, or a retrying chain would
+                    // race the same aggregate's events read again
+                    return Future.join(aggregates);
+                }).compose(v -> consumer.commit())
+                .onSuccess(v -> inHandSinceMs = 0)
                 .recover(failure -> seekBack(firstOffsets).transform(v -> Future.failedFuture(failure)));
     }
 
@@ -236,6 +260,7 @@ public final class ProjectionVerticle extends VerticleBase {
                     return Future.succeededFuture();
                 }
                 parkedHere.remove(aggregateId);
+                countParked();
                 return attempt(projection, aggregateId, events, record, unreadable, attempt);
             });
         }
@@ -303,6 +328,10 @@ public final class ProjectionVerticle extends VerticleBase {
         });
     }
 
+    private void countParked() {
+        parkedCount = parked.values().stream().mapToInt(Map::size).sum();
+    }
+
     private static long previous(Aggregate<?> known) {
         return known == null ? 0 : known.version();
     }
@@ -328,7 +357,10 @@ public final class ProjectionVerticle extends VerticleBase {
                         + "(POST /ops/projections/{}/dead-letters/{}/retry)", projection.name(), aggregateId,
                 parkedEvent.sequenceNumber(), attempts, failure.toString(), projection.name(), aggregateId);
         return readModels.park(projection.name(), parkedEvent)
-                .onSuccess(v -> parked.get(projection.name()).put(aggregateId, parkedEvent));
+                .onSuccess(v -> {
+                    parked.get(projection.name()).put(aggregateId, parkedEvent);
+                    countParked();
+                });
     }
 
     /** The first of {@code events} above the state in memory: where a failing run is parked. */
@@ -483,6 +515,7 @@ public final class ProjectionVerticle extends VerticleBase {
             }
             // Let the live path through first, then read: an event it takes meanwhile is in what is read.
             parked.get(name).remove(id);
+            countParked();
             return readModels.unpark(name, id).compose(v -> repository(projection).load(id))
                     .compose(state -> projection.repair(state, Projection.writeTime(state.version(), 0)).map(v -> {
                         Aggregate<?> known = projected.get(name).get(id);

@@ -82,11 +82,15 @@ public final class ReadModelStore {
     // ---- projection writes -----------------------------------------------------------------------
 
     /**
-     * Writes the order's rows (its row, its customer's list, its status list) at {@code writeTime}.
+     * Writes the order's rows (its customer's list, its status list, its customer's orders, then its own
+     * row) at {@code writeTime}. Its own row goes last: a reader that sees a version there (another
+     * instance's read-your-writes) may count on the lists holding it too.
      *
-     * @param delistFrom the statuses whose lists the order leaves
+     * @param delistFrom   the statuses whose lists the order leaves
+     * @param joinCustomer whether to add the order to its customer's orders (idempotent: a set)
      */
-    public Future<Void> writeOrder(Aggregate<OrderState> order, Set<OrderStatus> delistFrom, long writeTime) {
+    public Future<Void> writeOrder(Aggregate<OrderState> order, Set<OrderStatus> delistFrom, boolean joinCustomer,
+                                   long writeTime) {
         OrderState state = order.state();
         Money total = state.total();
         Long totalMinor = total == null ? null : total.amountMinor();
@@ -97,8 +101,29 @@ public final class ReadModelStore {
         } catch (JsonProcessingException e) {
             return Future.failedFuture(e);
         }
-        List<Future<AsyncResultSet>> writes = new ArrayList<>();
-        writes.add(run(cql.upsertOrderReadModel().bind()
+        List<Future<AsyncResultSet>> lists = new ArrayList<>();
+        lists.add(run(cql.upsertOrderByCustomer().bind()
+                .setLong("write_time", writeTime).setUuid("customer_id", state.customerId())
+                .setInstant("created_at", order.createdAt()).setUuid("order_id", order.id())
+                .setString("status", state.status().name()).setInt("item_count", state.itemCount())
+                .set("total_minor", totalMinor, Long.class).setString("currency", currency)
+                .setLong("version", order.version()).setInstant("updated_at", order.updatedAt())));
+        lists.add(run(cql.upsertOrderByStatus().bind()
+                .setLong("write_time", writeTime).setString("status", state.status().name())
+                .setInstant("created_at", order.createdAt()).setUuid("order_id", order.id())
+                .setUuid("customer_id", state.customerId()).setInt("item_count", state.itemCount())
+                .set("total_minor", totalMinor, Long.class).setString("currency", currency)
+                .setLong("version", order.version()).setInstant("updated_at", order.updatedAt())));
+        for (OrderStatus status : delistFrom) {
+            lists.add(run(cql.deleteOrderByStatus().bind()
+                    .setLong("write_time", writeTime).setString("status", status.name())
+                    .setInstant("created_at", order.createdAt()).setUuid("order_id", order.id())));
+        }
+        if (joinCustomer) {
+            lists.add(run(cql.addCustomerOrder().bind().setLong("write_time", writeTime)
+                    .setSet("order_ids", Set.of(order.id()), UUID.class).setUuid("customer_id", state.customerId())));
+        }
+        return Future.all(lists).compose(v -> run(cql.upsertOrderReadModel().bind()
                 .setLong("write_time", writeTime).setUuid("order_id", order.id())
                 .setUuid("customer_id", state.customerId()).setString("status", state.status().name())
                 .setString("items", items).setInt("item_count", state.itemCount())
@@ -107,31 +132,8 @@ public final class ReadModelStore {
                 .setString("delivery_signature", state.deliverySignature())
                 .setString("cancel_reason", state.cancelledReason()).setUuid("cancelled_by", state.cancelledBy())
                 .setLong("version", order.version())
-                .setInstant("created_at", order.createdAt()).setInstant("updated_at", order.updatedAt())));
-        writes.add(run(cql.upsertOrderByCustomer().bind()
-                .setLong("write_time", writeTime).setUuid("customer_id", state.customerId())
-                .setInstant("created_at", order.createdAt()).setUuid("order_id", order.id())
-                .setString("status", state.status().name()).setInt("item_count", state.itemCount())
-                .set("total_minor", totalMinor, Long.class).setString("currency", currency)
-                .setLong("version", order.version()).setInstant("updated_at", order.updatedAt())));
-        writes.add(run(cql.upsertOrderByStatus().bind()
-                .setLong("write_time", writeTime).setString("status", state.status().name())
-                .setInstant("created_at", order.createdAt()).setUuid("order_id", order.id())
-                .setUuid("customer_id", state.customerId()).setInt("item_count", state.itemCount())
-                .set("total_minor", totalMinor, Long.class).setString("currency", currency)
-                .setLong("version", order.version()).setInstant("updated_at", order.updatedAt())));
-        for (OrderStatus status : delistFrom) {
-            writes.add(run(cql.deleteOrderByStatus().bind()
-                    .setLong("write_time", writeTime).setString("status", status.name())
-                    .setInstant("created_at", order.createdAt()).setUuid("order_id", order.id())));
-        }
-        return Future.all(writes).mapEmpty();
-    }
-
-    /** Adds the order to its customer's orders: idempotent, so it may be done more than once. */
-    public Future<Void> addCustomerOrder(UUID customerId, UUID orderId, long writeTime) {
-        return run(cql.addCustomerOrder().bind().setLong("write_time", writeTime)
-                .setSet("order_ids", Set.of(orderId), UUID.class).setUuid("customer_id", customerId)).mapEmpty();
+                .setInstant("created_at", order.createdAt()).setInstant("updated_at", order.updatedAt())))
+                .mapEmpty();
     }
 
     public Future<Void> writeCustomer(Aggregate<CustomerState> customer, long writeTime) {
