@@ -1,5 +1,6 @@
 package io.ordo.projection;
 
+import io.ordo.bench.SideBySide;
 import io.ordo.command.Addresses;
 import io.ordo.domain.order.OrderEvent;
 import io.ordo.domain.order.OrderItem;
@@ -69,9 +70,9 @@ public final class ProjectionBenchmark {
             for (int i = 0; i < LANES; i++) {
                 orders.add(http.post("/orders", update(1).put("customerId", customer)).bodyAsJsonObject().getString("orderId"));
             }
-            System.out.println("warming up ...");
-            load(ordo, orders, COMMANDS / 4, new ConcurrentHashMap<>());
-            awaitProjected(projectedVersion, Map.of(), 0);
+            System.out.println("warming up for " + SideBySide.WARM_UP.toSeconds() + " s ...");
+            SideBySide.warmUp(() -> load(ordo, orders, COMMANDS / 4, new ConcurrentHashMap<>()));
+            awaitProjected(projectedVersion, Map.of(), 0); // lets the warm-up's tail drain
             lags.clear();
             Map<String, Long> finalVersions = new ConcurrentHashMap<>();
             long start = System.nanoTime();
