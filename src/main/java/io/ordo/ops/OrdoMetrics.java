@@ -62,7 +62,8 @@ public final class OrdoMetrics implements StoreObserver {
         Gauge.builder("ordo.relay.breaker.state", breakerState, state -> state.get().getAsInt())
                 .description("the Kafka circuit breaker: 0 closed, 1 half-open, 2 open").register(registry);
         Gauge.builder("ordo.outbox.backlog.age", outboxBacklogAgeMs, age -> age.get().getAsLong() / 1000.0)
-                .baseUnit("seconds").description("age of the oldest event the relay has not published yet").register(registry);
+                .baseUnit("seconds").description("age of the oldest event taken and not yet published: now minus its event time")
+                .register(registry);
         Gauge.builder("ordo.relay.dead.letters", deadLetters, AtomicLong::get)
                 .description("events parked as dead letters by the relay since start").register(registry);
         Gauge.builder("ordo.projection.lag", projectionLagMs, lag -> lag.get() / 1000.0).baseUnit("seconds")

@@ -53,13 +53,17 @@ final class ScyllaCdcSource {
         this.relay = relay;
     }
 
-    /** What a change of the outbox's CDC log says, if anything: only an inserted intent is a hint. */
+    /**
+     * What a change of the outbox's CDC log says, if anything: only an inserted intent is a hint. Its
+     * time is the change's ({@code cdc$time}: when the intent was written, just before the commit).
+     */
     static Optional<OutboxHint> hintOf(RawChange change) {
         if (change.getOperationType() != RawChange.OperationType.ROW_INSERT) {
             return Optional.empty(); // deletes of refused intents, and nothing else, are written to the outbox
         }
         return Optional.of(new OutboxHint(change.getCell("aggregate_id").getUUID(),
-                change.getCell("sequence_number").getLong(), change.getCell("event_id").getUUID()));
+                change.getCell("sequence_number").getLong(), change.getCell("event_id").getUUID(),
+                change.getId().getChangeTime().getDate().getTime()));
     }
 
     /** Connects (blocking: run on a worker) and starts the library's master thread. */
