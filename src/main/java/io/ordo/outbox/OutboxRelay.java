@@ -45,6 +45,9 @@ final class OutboxRelay {
     private final OrdoMetrics metrics;
     /** The hints taken and not yet settled, by their events' time: the backlog's age. */
     private final Backlog backlog = new Backlog(System::currentTimeMillis);
+    /** Dead-letter counts started and shown: a count that finishes after a later one's is stale. */
+    private long countsStarted;
+    private long countShown;
     /** The work queued per aggregate: each hint runs after the previous one for that aggregate. */
     private final Map<UUID, Future<Void>> inFlight = new HashMap<>();
     /** Aggregates known to be parked behind a dead letter, and at which sequence number. */
@@ -101,6 +104,22 @@ final class OutboxRelay {
     /** Now minus the time of the oldest event taken and not yet settled, in ms (0 when none); any thread. */
     long backlogAgeMs() {
         return backlog.ageMs();
+    }
+
+    /**
+     * Sets the dead-letter gauge to the number parked in the store now (every instance's, and those
+     * left from before a restart). Reads the whole table: it is small, an operator's list.
+     */
+    void countDeadLetters() {
+        long count = ++countsStarted;
+        outbox.allDeadLetters().onComplete(letters -> {
+            if (letters.failed()) {
+                LOG.debug("Counting dead letters failed; the gauge keeps its last value: {}", letters.cause().toString());
+            } else if (count > countShown) {
+                countShown = count;
+                metrics.deadLetters(letters.result().size());
+            }
+        });
     }
 
     private Future<Void> settleWithRetries(OutboxHint hint, int failures) {
@@ -193,7 +212,7 @@ final class OutboxRelay {
                         event.aggregateType(), event.eventType(), topic, refused.refusal(), Instant.now()))
                 .onSuccess(v -> {
                     parked.put(event.aggregateId(), event.sequenceNumber());
-                    metrics.deadLetter();
+                    countDeadLetters();
                 });
     }
 
@@ -216,6 +235,7 @@ final class OutboxRelay {
         return outbox.removeDeadLetters(id)
                 .compose(v -> {
                     parked.remove(id);
+                    countDeadLetters();
                     return events.head(id);
                 })
                 // Back in the backlog from now: its time as a dead letter is the dead-letter gauge's.
