@@ -64,9 +64,10 @@ public final class OrdoMetrics implements StoreObserver {
         Gauge.builder("ordo.relay.breaker.state", breakerState, state -> state.get().getAsInt())
                 .description("the Kafka circuit breaker: 0 closed, 1 half-open, 2 open").register(registry);
         Gauge.builder("ordo.outbox.backlog.age", outboxBacklogAgeMs, age -> age.get().getAsLong() / 1000.0)
-                .baseUnit("seconds").description("age of the oldest event the relay has not published yet").register(registry);
+                .baseUnit("seconds").description("age of the oldest event taken and not yet published: now minus its event time")
+                .register(registry);
         Gauge.builder("ordo.relay.dead.letters", deadLetters, AtomicLong::get)
-                .description("events parked as dead letters by the relay since start").register(registry);
+                .description("dead letters parked in the store now, awaiting retry or discard").register(registry);
         Gauge.builder("ordo.projection.lag", this, OrdoMetrics::projectionLagSeconds).baseUnit("seconds")
                 .description("event time to rows written for the latest write, or the age of the records being "
                         + "projected when that is more (a stalled projection's lag grows)").register(registry);
@@ -159,8 +160,9 @@ public final class OrdoMetrics implements StoreObserver {
                 .register(registry).record(Math.max(0, lagMs), TimeUnit.MILLISECONDS);
     }
 
-    public void deadLetter() {
-        deadLetters.incrementAndGet();
+    /** The dead letters parked in the store, as last counted (a gauge of the table, not of this process's parkings). */
+    public void deadLetters(long parked) {
+        deadLetters.set(parked);
     }
 
     /** The breaker's state as the gauge reads it: 0 closed, 1 half-open, 2 open. */

@@ -29,6 +29,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -39,24 +40,32 @@ import java.util.function.Supplier;
  * <p>The library calls these methods on its own threads, concurrently; the store calls here block,
  * which is fine there and never happens on an event loop. A saved position may lag the true one
  * (it is written once per batch), which means a change may be delivered again: at least once.
+ *
+ * <p>A worker that ends without being told to (the library does not retry its start: preparing the
+ * reads, loading the saved positions) is reported to {@code failed}; nothing here restarts it.
  */
 final class CdcTransport implements MasterTransport, WorkerTransport {
 
     static final String SOURCE = "scylla-cdc";
     private static final String GENERATION = "generation";
     private static final Logger LOG = LoggerFactory.getLogger(CdcTransport.class);
+    /** How long stopping waits for the worker thread before interrupting it, so a relay's stop cannot hang. */
+    private static final long STOP_WAIT_MS = 5_000;
 
     private final OutboxStore positions;
     private final WorkerConfiguration.Builder workers;
     private final Supplier<ScheduledExecutorService> pools;
+    private final Consumer<Throwable> failed;
     private final Map<TaskId, TaskState> live = new ConcurrentHashMap<>();
     private volatile Worker worker;
     private volatile Thread workerThread;
 
-    CdcTransport(OutboxStore positions, WorkerConfiguration.Builder workers, Supplier<ScheduledExecutorService> pools) {
+    CdcTransport(OutboxStore positions, WorkerConfiguration.Builder workers, Supplier<ScheduledExecutorService> pools,
+                 Consumer<Throwable> failed) {
         this.positions = positions;
         this.workers = workers;
         this.pools = pools;
+        this.failed = failed;
     }
 
     // ---- master -----------------------------------------------------------------------------
@@ -83,17 +92,29 @@ final class CdcTransport implements MasterTransport, WorkerTransport {
         live.keySet().retainAll(tasks.getTaskIds());
         positions.saveCheckpointNow(SOURCE, GENERATION,
                 Long.toString(tasks.getGenerationId().getGenerationStart().toDate().getTime()));
+        startWorker(tasks);
+    }
+
+    /** Replaces the running worker, if any, by one for {@code tasks}, on a thread of its own. */
+    void startWorker(GroupedTasks tasks) throws InterruptedException {
         stopWorkers();
         // Each worker needs an executor of its own: stopping a worker shuts its executor down.
         Worker next = new Worker(workers.withTransport(this).withExecutorService(pools.get()).build());
         Thread thread = new Thread(() -> {
+            Throwable failure = null;
             try {
-                next.run(tasks);
+                next.run(tasks); // returns once stopped; the library retries only the reads and the consumer
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                failure = e;
             } catch (ExecutionException e) {
-                LOG.error("CDC worker failed: {}", e.getCause().toString());
+                failure = e.getCause();
+            } catch (RuntimeException e) {
+                failure = e; // e.g. reading a saved position failed
             }
+            if (worker != next) {
+                return; // stopped on purpose: a new generation or a stop
+            }
+            failed.accept(failure != null ? failure : new IllegalStateException("the CDC worker ended by itself"));
         }, "ordo-cdc-worker");
         worker = next;
         workerThread = thread;
@@ -118,7 +139,12 @@ final class CdcTransport implements MasterTransport, WorkerTransport {
         workerThread = null;
         if (running != null) {
             running.stop();
-            thread.join(); // on the library's master thread, or a worker thread of ScyllaCdcSource.stop: never an event loop
+            // On the library's master thread, or a worker thread of ScyllaCdcSource.stop: never an event loop.
+            thread.join(STOP_WAIT_MS);
+            if (thread.isAlive()) {
+                LOG.warn("The CDC worker did not stop within {} ms; interrupting it", STOP_WAIT_MS);
+                thread.interrupt();
+            }
         }
     }
 
@@ -139,7 +165,7 @@ final class CdcTransport implements MasterTransport, WorkerTransport {
     @Override
     public void setState(TaskId task, TaskState state) {
         live.put(task, state);
-        positions.saveCheckpointNow(SOURCE, key(task), encode(state));
+        save(task, state);
     }
 
     @Override
@@ -149,7 +175,7 @@ final class CdcTransport implements MasterTransport, WorkerTransport {
             throw new TaskAbortedException("task " + task + " is no longer assigned");
         }
         if (!state.equals(previous)) {
-            positions.saveCheckpointNow(SOURCE, key(task), encode(state));
+            save(task, state);
         }
     }
 
@@ -158,7 +184,22 @@ final class CdcTransport implements MasterTransport, WorkerTransport {
         if (live.replace(task, state) == null) {
             throw new TaskAbortedException("task " + task + " is no longer assigned");
         }
-        positions.saveCheckpointNow(SOURCE, key(task), encode(state));
+        save(task, state);
+    }
+
+    /**
+     * Writes a task's position. A failed write is logged and otherwise ignored: thrown into the library,
+     * it would end that task's chain silently (its actions only catch their reads and the consumer).
+     * The position in memory goes on; the durable one lags until the next write, which is safe (a restart
+     * delivers some changes again, never skips one).
+     */
+    private void save(TaskId task, TaskState state) {
+        try {
+            positions.saveCheckpointNow(SOURCE, key(task), encode(state));
+        } catch (RuntimeException e) {
+            LOG.warn("Saving the CDC position of {} failed; it is kept in memory and saved with the next one: {}",
+                    key(task), e.toString());
+        }
     }
 
     private TaskState load(TaskId task) {

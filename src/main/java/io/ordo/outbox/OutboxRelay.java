@@ -43,8 +43,11 @@ final class OutboxRelay {
     private final KafkaPublisher publisher;
     private final FaultInjector faults;
     private final OrdoMetrics metrics;
-    /** When each aggregate with work queued got its first unsettled hint: the backlog's age. */
-    private final Map<UUID, Long> pendingSince = new HashMap<>();
+    /** The hints taken and not yet settled, by their events' time: the backlog's age. */
+    private final Backlog backlog = new Backlog(System::currentTimeMillis);
+    /** Dead-letter counts started and shown: a count that finishes after a later one's is stale. */
+    private long countsStarted;
+    private long countShown;
     /** The work queued per aggregate: each hint runs after the previous one for that aggregate. */
     private final Map<UUID, Future<Void>> inFlight = new HashMap<>();
     /** Aggregates known to be parked behind a dead letter, and at which sequence number. */
@@ -68,16 +71,26 @@ final class OutboxRelay {
         this.faults = faults;
     }
 
-    /** Completes once the hinted event is published, or known never to have been committed. */
+    /**
+     * Completes once the hinted event is published, parked behind a dead letter, or known never to have
+     * been committed. Until then it is backlog, from its event's time; a hint known to be published
+     * already (a durable source's, behind the fast path) is not, and a parked event leaves the backlog
+     * for the dead-letter gauge.
+     */
     Future<Void> settle(OutboxHint hint) {
         UUID id = hint.aggregateId();
         Future<Void> previous = inFlight.getOrDefault(id, Future.succeededFuture());
         Future<Void> next = previous.transform(ignored -> settleWithRetries(hint, 0));
         inFlight.put(id, next);
-        pendingSince.putIfAbsent(id, System.currentTimeMillis());
+        Long published = watermarks.get(id);
+        boolean unpublished = published == null || hint.sequenceNumber() > published;
+        if (unpublished) {
+            backlog.add(hint.eventTimeMs());
+        }
         next.onComplete(done -> {
-            if (inFlight.remove(id, next)) {
-                pendingSince.remove(id);
+            inFlight.remove(id, next);
+            if (unpublished) {
+                backlog.remove(hint.eventTimeMs());
             }
         });
         return next;
@@ -88,14 +101,25 @@ final class OutboxRelay {
         return Future.join(List.copyOf(inFlight.values())).mapEmpty();
     }
 
-    /** How long the oldest hint still being settled has waited, in milliseconds (0 when none). */
+    /** Now minus the time of the oldest event taken and not yet settled, in ms (0 when none); any thread. */
     long backlogAgeMs() {
-        long now = System.currentTimeMillis();
-        long oldest = now;
-        for (long since : pendingSince.values()) {
-            oldest = Math.min(oldest, since);
-        }
-        return now - oldest;
+        return backlog.ageMs();
+    }
+
+    /**
+     * Sets the dead-letter gauge to the number parked in the store now (every instance's, and those
+     * left from before a restart). Reads the whole table: it is small, an operator's list.
+     */
+    void countDeadLetters() {
+        long count = ++countsStarted;
+        outbox.allDeadLetters().onComplete(letters -> {
+            if (letters.failed()) {
+                LOG.debug("Counting dead letters failed; the gauge keeps its last value: {}", letters.cause().toString());
+            } else if (count > countShown) {
+                countShown = count;
+                metrics.deadLetters(letters.result().size());
+            }
+        });
     }
 
     private Future<Void> settleWithRetries(OutboxHint hint, int failures) {
@@ -188,7 +212,7 @@ final class OutboxRelay {
                         event.aggregateType(), event.eventType(), topic, refused.refusal(), Instant.now()))
                 .onSuccess(v -> {
                     parked.put(event.aggregateId(), event.sequenceNumber());
-                    metrics.deadLetter();
+                    countDeadLetters();
                 });
     }
 
@@ -211,9 +235,11 @@ final class OutboxRelay {
         return outbox.removeDeadLetters(id)
                 .compose(v -> {
                     parked.remove(id);
+                    countDeadLetters();
                     return events.head(id);
                 })
-                .compose(head -> settle(new OutboxHint(id, head.version(), null)));
+                // Back in the backlog from now: its time as a dead letter is the dead-letter gauge's.
+                .compose(head -> settle(new OutboxHint(id, head.version(), null, System.currentTimeMillis())));
     }
 
     /** Gives up on a dead letter: its event is never published, and the aggregate's later events go on. */

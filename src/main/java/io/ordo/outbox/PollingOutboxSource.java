@@ -102,7 +102,8 @@ final class PollingOutboxSource {
     private Future<Void> settleAll(List<OutboxStore.IndexedIntent> intents) {
         List<Future<Void>> settled = new ArrayList<>(intents.size());
         for (OutboxStore.IndexedIntent intent : intents) {
-            settled.add(relay.apply(new OutboxHint(intent.aggregateId(), intent.sequenceNumber(), intent.eventId())));
+            settled.add(relay.apply(new OutboxHint(intent.aggregateId(), intent.sequenceNumber(), intent.eventId(),
+                    Uuids.unixTimestamp(intent.writtenAt()))));
         }
         return Future.all(settled).mapEmpty();
     }

@@ -34,6 +34,8 @@ public final class RelayVerticle extends VerticleBase {
     private final FaultInjector faults;
     private final OrdoMetrics metrics;
     private static final long FLUSH_MS = 10_000;
+    /** How often the dead-letter gauge is counted again besides after each park, retry and discard: other instances park too. */
+    private static final long DEAD_LETTER_COUNT_MS = 15_000;
 
     private KafkaPublisher publisher;
     private OutboxRelay relay;
@@ -42,6 +44,7 @@ public final class RelayVerticle extends VerticleBase {
     private MessageConsumer<OutboxHint> fastPath;
     private MessageConsumer<Object> status;
     private MessageConsumer<JsonObject> deadLetters;
+    private long deadLetterCount = -1;
 
     public RelayVerticle(OrdoConfig config, Store store, FaultInjector faults, OrdoMetrics metrics) {
         this.metrics = metrics;
@@ -61,6 +64,8 @@ public final class RelayVerticle extends VerticleBase {
             case OPEN -> 2;
         });
         metrics.outboxBacklogAge(relay::backlogAgeMs);
+        relay.countDeadLetters();
+        deadLetterCount = vertx.setPeriodic(DEAD_LETTER_COUNT_MS, id -> relay.countDeadLetters());
         fastPath = vertx.eventBus().localConsumer(Addresses.RELAY, hint -> {
             if (config.relay().fastPath()) {
                 relay.settle(hint.body());
@@ -92,6 +97,7 @@ public final class RelayVerticle extends VerticleBase {
 
     @Override
     public Future<?> stop() {
+        vertx.cancelTimer(deadLetterCount);
         if (source != null) {
             source.stop();
         }

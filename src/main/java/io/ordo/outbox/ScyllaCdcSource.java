@@ -30,6 +30,12 @@ import java.util.function.Function;
  * position is kept durable by {@link CdcTransport}. The library advances past a change only once its
  * future completes, and that happens once the relay has settled the hint: a change is never skipped.
  * The confidence window is no shorter than the write timeout, so a slow write is never behind the reader.
+ *
+ * <p>A CDC worker that dies fails the relay's context, and the {@code Supervisor} restarts the relay,
+ * which reads its positions again from {@code cdc_checkpoints}. Those move only past settled changes,
+ * so the restart skips nothing and at most delivers some again, as any restart does. Restarting the
+ * worker in place would need a second backoff loop racing the master's own reconfigurations; the
+ * relay's restart already has backoff, a meter ({@code ordo_verticle_restarts_total}) and a log line.
  */
 final class ScyllaCdcSource {
 
@@ -43,6 +49,7 @@ final class ScyllaCdcSource {
     private Driver3Session session;
     private CdcTransport transport;
     private Thread master;
+    private volatile boolean stopping;
 
     ScyllaCdcSource(Vertx vertx, StoreConfig store, OrdoConfig.Relay config, OutboxStore positions,
                     Function<OutboxHint, Future<Void>> relay) {
@@ -53,13 +60,17 @@ final class ScyllaCdcSource {
         this.relay = relay;
     }
 
-    /** What a change of the outbox's CDC log says, if anything: only an inserted intent is a hint. */
+    /**
+     * What a change of the outbox's CDC log says, if anything: only an inserted intent is a hint. Its
+     * time is the change's ({@code cdc$time}: when the intent was written, just before the commit).
+     */
     static Optional<OutboxHint> hintOf(RawChange change) {
         if (change.getOperationType() != RawChange.OperationType.ROW_INSERT) {
             return Optional.empty(); // deletes of refused intents, and nothing else, are written to the outbox
         }
         return Optional.of(new OutboxHint(change.getCell("aggregate_id").getUUID(),
-                change.getCell("sequence_number").getLong(), change.getCell("event_id").getUUID()));
+                change.getCell("sequence_number").getLong(), change.getCell("event_id").getUUID(),
+                change.getId().getChangeTime().getDate().getTime()));
     }
 
     /** Connects (blocking: run on a worker) and starts the library's master thread. */
@@ -93,7 +104,7 @@ final class ScyllaCdcSource {
                 ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(config.cdcWorkers());
                 pool.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
                 return pool;
-            });
+            }, failure -> failed(context, failure));
             Master reader = new Master(MasterConfiguration.builder()
                     .withCQL(new Driver3MasterCQL(session))
                     .withTransport(transport)
@@ -124,8 +135,18 @@ final class ScyllaCdcSource {
         return settled;
     }
 
+    /** Fails the relay's context (see the class comment); a failure while stopping is no failure. */
+    private void failed(Context context, Throwable failure) {
+        if (!stopping) {
+            context.runOnContext(v -> {
+                throw new IllegalStateException("the CDC worker stopped: " + failure, failure);
+            });
+        }
+    }
+
     /** Stops the reader (blocking: run on a worker). */
     Future<Void> stop() {
+        stopping = true;
         return vertx.executeBlocking(() -> {
             if (master != null) {
                 master.interrupt();

@@ -36,11 +36,13 @@ class CdcTransportIT {
             TaskState initial = TaskState.createInitialFor(generation, 5_000);
             TaskState moved = initial.moveToNextWindow(5_000);
 
-            CdcTransport before = new CdcTransport(store.outbox(), WorkerConfiguration.builder(), () -> new ScheduledThreadPoolExecutor(1));
+            CdcTransport before = new CdcTransport(store.outbox(), WorkerConfiguration.builder(), () -> new ScheduledThreadPoolExecutor(1),
+                    failure -> { });
             before.setState(task, initial);
             before.moveStateToNextWindow(task, moved);
 
-            CdcTransport after = new CdcTransport(store.outbox(), WorkerConfiguration.builder(), () -> new ScheduledThreadPoolExecutor(1));
+            CdcTransport after = new CdcTransport(store.outbox(), WorkerConfiguration.builder(), () -> new ScheduledThreadPoolExecutor(1),
+                    failure -> { });
             assertEquals(Map.of(task, moved), after.getTaskStates(Set.of(task)), "the position read back after a restart");
             assertTrue(after.areTasksFullyConsumedUntil(Set.of(task), initial.getWindowStartTimestamp()));
             assertFalse(after.areTasksFullyConsumedUntil(Set.of(task), moved.getWindowEndTimestamp()));

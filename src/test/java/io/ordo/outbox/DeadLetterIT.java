@@ -62,6 +62,29 @@ class DeadLetterIT {
         return read;
     }
 
+    /** Waits until {@code ordo_relay_dead_letters} reads {@code expected}: it is counted from the store every few seconds. */
+    private static void awaitDeadLetterGauge(Http http, double expected) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        String last = null;
+        while (System.nanoTime() < deadline) {
+            for (String line : http.get("/metrics").bodyAsString().split("\n")) {
+                if (line.startsWith("ordo_relay_dead_letters ")) {
+                    last = line;
+                    if (Double.parseDouble(line.substring(line.indexOf(' ') + 1).strip()) == expected) {
+                        return;
+                    }
+                }
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        throw new AssertionError("ordo_relay_dead_letters did not become " + expected + ": " + last);
+    }
+
     private static HttpResponse<Buffer> ops(Http http, HttpMethod method, String path, boolean authorized) {
         return http.send(method, path, null, authorized ? Map.of("Authorization", "Bearer " + TOKEN) : Map.of());
     }
@@ -119,17 +142,20 @@ class DeadLetterIT {
             assertEquals(2, letter.getLong("sequenceNumber"));
             assertEquals("OrderItemsUpdated", letter.getString("eventType"));
             assertTrue(letter.getString("error").contains("RecordTooLarge"), letter.getString("error"));
+            awaitDeadLetterGauge(http, 1);
         }
 
         // The same store, now with Kafka's ordinary limit: the operator retries the dead letter.
         try (OrdoFixture raised = OrdoFixture.start(DeadLetterIT.class, config(1_048_576)
                 .put("store", new JsonObject().put("keyspace", "it_deadletterit").put("requestTimeoutMs", 4_000)))) {
             Http http = new Http(raised.client);
+            awaitDeadLetterGauge(http, 1); // parked before this start: the gauge counts the store, not this process
             assertEquals(200, ops(http, HttpMethod.POST, "/ops/dead-letters/" + poisoned + "/retry", true).statusCode());
             Map<String, List<Long>> read = sequences(Set.of(poisoned), 3, Duration.ofSeconds(30));
             assertEquals(List.of(1L, 2L, 3L), read.get(poisoned), "published in order after the retry");
             assertEquals(0, ops(http, HttpMethod.GET, "/ops/dead-letters", true).bodyAsJsonObject()
                     .getJsonArray("deadLetters").size());
+            awaitDeadLetterGauge(http, 0);
         }
     }
 }

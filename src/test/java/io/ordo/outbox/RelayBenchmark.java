@@ -161,7 +161,7 @@ public final class RelayBenchmark {
             fixture.vertx.getOrCreateContext().runOnContext(v -> {
                 List<Future<Void>> settled = new ArrayList<>();
                 for (UUID id : ids) {
-                    settled.add(relay.settle(new OutboxHint(id, EVENTS_PER_AGGREGATE, null)));
+                    settled.add(relay.settle(new OutboxHint(id, EVENTS_PER_AGGREGATE, null, System.currentTimeMillis())));
                 }
                 Future.all(settled).<Void>mapEmpty().onComplete(drained);
             });
