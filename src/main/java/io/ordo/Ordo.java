@@ -41,6 +41,8 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Ordo inside a Vert.x instance: the store verticle, the aggregate verticles and (if enabled) the
@@ -133,7 +135,24 @@ public final class Ordo {
         return config;
     }
 
-    /** Undeploys Ordo's verticles (newest first), closes the session and stops the embedded Cassandra, if any. */
+    /**
+     * In embedded mode, holds the children's own JVM shutdown hooks back until {@code stopped} completes
+     * (at most {@code atMost}). For an owner whose shutdown hook undeploys Ordo: JVM hooks run
+     * concurrently, so without this Kafka and Cassandra get SIGTERM while the HTTP verticles drain and
+     * the relay flushes into them. {@link #undeploy()} stops them last; their hooks then find nothing
+     * left to stop, and still stop them if the undeploy fails or hangs. Does not block.
+     */
+    public Ordo stopChildrenOnJvmExitAfter(CompletionStage<?> stopped, Duration atMost) {
+        if (cassandra != null) {
+            cassandra.stopOnJvmExitAfter(stopped, atMost);
+        }
+        if (kafka != null) {
+            kafka.stopOnJvmExitAfter(stopped, atMost);
+        }
+        return this;
+    }
+
+    /** Undeploys Ordo's verticles (newest first), closes the session and stops the embedded Cassandra and Kafka, if any. */
     public Future<Void> undeploy() {
         Future<Void> chain = supervisor.undeployAll();
         return chain.compose(v -> health.close().otherwiseEmpty())

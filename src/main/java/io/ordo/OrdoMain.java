@@ -15,9 +15,12 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The fat jar's entry point: {@code java -jar target/ordo.jar}. Reads the configuration, deploys
@@ -26,6 +29,8 @@ import java.util.concurrent.TimeUnit;
 public final class OrdoMain {
 
     private static final Logger LOG = LoggerFactory.getLogger(OrdoMain.class);
+    /** How long the JVM's exit waits for the graceful stop. */
+    private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(60);
 
     private OrdoMain() {
     }
@@ -47,18 +52,23 @@ public final class OrdoMain {
         reader.close();
         // Vert.x's own meters join Ordo's at /metrics.
         Vertx vertx = Vertx.vertx(OrdoMetrics.vertxOptions().setEventLoopPoolSize(config.eventLoops()));
-        CountDownLatch stopped = new CountDownLatch(1);
+        CompletableFuture<Void> stopped = new CompletableFuture<>();
         Future<Ordo> deployed = Ordo.deploy(vertx, config, faultsFromSystemProperty());
         deployed.onSuccess(ordo -> {
             LOG.info("Ordo is up in {} ms: http://{}:{}/ ({} mode)", (System.nanoTime() - started) / 1_000_000,
                     ordo.config().http().host(), ordo.config().http().port(), ordo.config().mode().name().toLowerCase());
+            // The embedded Cassandra and Kafka have shutdown hooks of their own, run alongside this one:
+            // they must wait for the graceful stop below, which needs them and stops them last.
+            ordo.stopChildrenOnJvmExitAfter(stopped, SHUTDOWN_TIMEOUT);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 LOG.info("Stopping Ordo");
-                ordo.undeploy().eventually(vertx::close).onComplete(done -> stopped.countDown());
+                ordo.undeploy().eventually(vertx::close).onComplete(done -> stopped.complete(null));
                 try {
-                    stopped.await(60, TimeUnit.SECONDS);
+                    stopped.get(SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
+                } catch (ExecutionException | TimeoutException e) {
+                    LOG.warn("Ordo did not stop within {}", SHUTDOWN_TIMEOUT);
                 }
             }, "ordo-shutdown"));
         }).onFailure(failure -> {

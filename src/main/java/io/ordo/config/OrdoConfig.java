@@ -8,6 +8,8 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Ordo's configuration, read once into typed records. Sources, later ones winning: the embedded
@@ -28,6 +30,11 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
     public record Embedded(Path dataDir, int cassandraCqlPort, int cassandraStoragePort, String cassandraHeap,
                            int kafkaPort, int kafkaControllerPort, String kafkaHeap) {
     }
+
+    /** Kafka client properties whose values may be printed; any other (JAAS config, passwords, keys) is hidden. */
+    private static final Set<String> PLAIN_KAFKA_PROPERTIES = Set.of("security.protocol", "sasl.mechanism",
+            "ssl.truststore.location", "ssl.truststore.type", "ssl.keystore.location", "ssl.keystore.type",
+            "ssl.endpoint.identification.algorithm", "client.id");
 
     /**
      * The outbox relay to Kafka.
@@ -62,6 +69,22 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
             settings.putAll(kafka);
             settings.putAll(own);
             return settings;
+        }
+
+        /**
+         * The Kafka client properties with their values hidden, but for those known to hold no secret:
+         * {@code sasl.jaas.config} and the key and trust store passwords must not reach a log.
+         */
+        @Override
+        public String toString() {
+            Map<String, String> shown = new TreeMap<>();
+            kafka.forEach((property, value) -> shown.put(property, PLAIN_KAFKA_PROPERTIES.contains(property) ? value : "***"));
+            return "Relay[enabled=" + enabled + ", fastPath=" + fastPath + ", bootstrapServers=" + bootstrapServers
+                    + ", pollIntervalMs=" + pollIntervalMs + ", pollDelayMs=" + pollDelayMs
+                    + ", verificationWindowMs=" + verificationWindowMs + ", initialLookbackMinutes=" + initialLookbackMinutes
+                    + ", breakerMaxFailures=" + breakerMaxFailures + ", breakerResetTimeoutMs=" + breakerResetTimeoutMs
+                    + ", maxRecordBytes=" + maxRecordBytes + ", cdcQueryWindowMs=" + cdcQueryWindowMs
+                    + ", cdcConfidenceWindowMs=" + cdcConfidenceWindowMs + ", cdcWorkers=" + cdcWorkers + ", kafka=" + shown + "]";
         }
     }
 
@@ -106,31 +129,57 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
                 + ", opsToken=" + (opsToken == null ? "none" : "***") + "]";
     }
 
-    /** Environment variables and the configuration keys they override. */
-    public static final Map<String, String> ENVIRONMENT = Map.ofEntries(
-            Map.entry("ORDO_MODE", "mode"),
-            Map.entry("ORDO_EVENT_LOOPS", "eventLoops"),
-            Map.entry("ORDO_DATA_DIR", "embedded.dataDir"),
-            Map.entry("ORDO_CASSANDRA_PORT", "embedded.cassandraCqlPort"),
-            Map.entry("ORDO_HTTP_HOST", "http.host"),
-            Map.entry("ORDO_HTTP_PORT", "http.port"),
-            Map.entry("ORDO_HTTP_BODY_LIMIT", "http.bodyLimitBytes"),
-            Map.entry("ORDO_AGGREGATE_INSTANCES", "aggregates.instances"),
-            Map.entry("ORDO_GROUP_COMMIT", "aggregates.groupCommit"),
-            Map.entry("ORDO_KAFKA_PORT", "embedded.kafkaPort"),
-            Map.entry("ORDO_RELAY_ENABLED", "relay.enabled"),
-            Map.entry("ORDO_KAFKA_BOOTSTRAP_SERVERS", "relay.bootstrapServers"),
-            Map.entry("ORDO_OPS_TOKEN", "ops.token"),
-            Map.entry("ORDO_PROJECTIONS_ENABLED", "projections.enabled"),
-            Map.entry("ORDO_STORE_CONTACT_POINTS", "store.contactPoints"),
-            Map.entry("ORDO_STORE_LOCAL_DC", "store.localDatacenter"),
-            Map.entry("ORDO_STORE_KEYSPACE", "store.keyspace"),
-            Map.entry("ORDO_STORE_DIALECT", "store.dialect"),
-            Map.entry("ORDO_STORE_REPLICATION", "store.replication"),
-            Map.entry("ORDO_STORE_USERNAME", "store.username"),
-            Map.entry("ORDO_STORE_PASSWORD", "store.password"),
-            Map.entry("ORDO_STORE_TLS", "store.tls"),
-            Map.entry("ORDO_READY_MAX_BACKLOG_MS", "ops.readyMaxBacklogMs"));
+    /** What an environment variable's text becomes in the configuration document. */
+    public enum Kind {
+        /** As written: names, hosts, secrets (a password 00123 keeps its zeros). */
+        TEXT,
+        /** A number that fits an {@code int} (ports, counts). */
+        INT,
+        /** A number that fits a {@code long} (sizes, durations in ms). */
+        LONG,
+        /** {@code true} or {@code false}, in any case. */
+        BOOLEAN,
+        /** Comma-separated, each item stripped. */
+        LIST
+    }
+
+    /** The configuration key an environment variable overrides, and what its text becomes. */
+    public record Setting(String key, Kind kind) {
+    }
+
+    /**
+     * Environment variables and the configuration keys they override. Each names its kind: guessing
+     * from the text turned an all-digit secret into a number (losing leading zeros, or failing with
+     * the secret in the error).
+     */
+    public static final Map<String, Setting> ENVIRONMENT = Map.ofEntries(
+            variable("ORDO_MODE", "mode", Kind.TEXT),
+            variable("ORDO_EVENT_LOOPS", "eventLoops", Kind.INT),
+            variable("ORDO_DATA_DIR", "embedded.dataDir", Kind.TEXT),
+            variable("ORDO_CASSANDRA_PORT", "embedded.cassandraCqlPort", Kind.INT),
+            variable("ORDO_HTTP_HOST", "http.host", Kind.TEXT),
+            variable("ORDO_HTTP_PORT", "http.port", Kind.INT),
+            variable("ORDO_HTTP_BODY_LIMIT", "http.bodyLimitBytes", Kind.LONG),
+            variable("ORDO_AGGREGATE_INSTANCES", "aggregates.instances", Kind.INT),
+            variable("ORDO_GROUP_COMMIT", "aggregates.groupCommit", Kind.BOOLEAN),
+            variable("ORDO_KAFKA_PORT", "embedded.kafkaPort", Kind.INT),
+            variable("ORDO_RELAY_ENABLED", "relay.enabled", Kind.BOOLEAN),
+            variable("ORDO_KAFKA_BOOTSTRAP_SERVERS", "relay.bootstrapServers", Kind.TEXT),
+            variable("ORDO_OPS_TOKEN", "ops.token", Kind.TEXT),
+            variable("ORDO_PROJECTIONS_ENABLED", "projections.enabled", Kind.BOOLEAN),
+            variable("ORDO_STORE_CONTACT_POINTS", "store.contactPoints", Kind.LIST),
+            variable("ORDO_STORE_LOCAL_DC", "store.localDatacenter", Kind.TEXT),
+            variable("ORDO_STORE_KEYSPACE", "store.keyspace", Kind.TEXT),
+            variable("ORDO_STORE_DIALECT", "store.dialect", Kind.TEXT),
+            variable("ORDO_STORE_REPLICATION", "store.replication", Kind.TEXT),
+            variable("ORDO_STORE_USERNAME", "store.username", Kind.TEXT),
+            variable("ORDO_STORE_PASSWORD", "store.password", Kind.TEXT),
+            variable("ORDO_STORE_TLS", "store.tls", Kind.BOOLEAN),
+            variable("ORDO_READY_MAX_BACKLOG_MS", "ops.readyMaxBacklogMs", Kind.LONG));
+
+    private static Map.Entry<String, Setting> variable(String name, String key, Kind kind) {
+        return Map.entry(name, new Setting(key, kind));
+    }
 
     /** Environment variables that set Kafka client properties ({@code relay.kafka}) of every Kafka client. */
     public static final Map<String, String> KAFKA_ENVIRONMENT = Map.of(
@@ -215,15 +264,20 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
         return Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
     }
 
-    /** Applies the environment overrides of {@link #ENVIRONMENT} to a configuration document. */
+    /**
+     * Applies the environment overrides of {@link #ENVIRONMENT} to a configuration document.
+     *
+     * @throws IllegalArgumentException naming the variable, never repeating its value, if a numeric or
+     *     boolean variable holds something else
+     */
     public static JsonObject withEnvironment(JsonObject json, Map<String, String> environment) {
         JsonObject merged = json.copy();
-        ENVIRONMENT.forEach((variable, key) -> {
+        ENVIRONMENT.forEach((variable, setting) -> {
             String value = environment.get(variable);
             if (value == null || value.isBlank()) {
                 return;
             }
-            String[] path = key.split("\\.");
+            String[] path = setting.key().split("\\.");
             JsonObject section = merged;
             for (int i = 0; i < path.length - 1; i++) {
                 if (!(section.getValue(path[i]) instanceof JsonObject)) {
@@ -231,7 +285,7 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
                 }
                 section = section.getJsonObject(path[i]);
             }
-            section.put(path[path.length - 1], typed(key, value));
+            section.put(path[path.length - 1], typed(variable, setting, value));
         });
         KAFKA_ENVIRONMENT.forEach((variable, property) -> {
             String value = environment.get(variable);
@@ -249,21 +303,33 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
         return merged;
     }
 
-    private static Object typed(String key, String value) {
-        if (key.equals("store.contactPoints")) {
-            JsonArray points = new JsonArray();
-            for (String point : value.split(",")) {
-                points.add(point.strip());
-            }
-            return points;
+    private static Object typed(String variable, Setting setting, String value) {
+        String text = value.strip();
+        // Errors name the variable but never carry its value (nor a parser's message, which would).
+        String invalid = variable + " (" + setting.key() + ") must be ";
+        try {
+            return switch (setting.kind()) {
+                case TEXT -> value;
+                case INT -> Integer.parseInt(text);
+                case LONG -> Long.parseLong(text);
+                case BOOLEAN -> {
+                    if (!text.equalsIgnoreCase("true") && !text.equalsIgnoreCase("false")) {
+                        throw new IllegalArgumentException(invalid + "true or false");
+                    }
+                    yield Boolean.parseBoolean(text);
+                }
+                case LIST -> {
+                    JsonArray items = new JsonArray();
+                    for (String item : text.split(",")) {
+                        items.add(item.strip());
+                    }
+                    yield items;
+                }
+            };
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(invalid + "a whole number"
+                    + (setting.kind() == Kind.INT ? " from " + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE : ""));
         }
-        if (value.matches("-?\\d+")) {
-            return Long.parseLong(value);
-        }
-        if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false")) {
-            return Boolean.parseBoolean(value);
-        }
-        return value;
     }
 
     private static Map<String, String> strings(JsonObject json) {

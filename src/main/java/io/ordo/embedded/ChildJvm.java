@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -38,7 +39,9 @@ import java.util.stream.Collectors;
  * <p>{@link #start()} refuses taken ports before launching, stops a child left behind by a crashed
  * run (found by the pid file, confirmed by its command line), and returns once the ready port
  * accepts connections; if the child dies first, the error carries the tail of its logs. A JVM
- * shutdown hook stops the child if its owner does not. All methods block: call them off the event loop.
+ * shutdown hook stops the child if its owner does not (after the owner's own stop, if the owner asks
+ * with {@link #stopOnJvmExitAfter}). All methods block, except {@code stopOnJvmExitAfter}: call them
+ * off the event loop.
  */
 public final class ChildJvm implements AutoCloseable {
 
@@ -74,6 +77,11 @@ public final class ChildJvm implements AutoCloseable {
     /** Volatile: the shutdown hook reads it without taking this object's monitor. */
     private volatile Process process;
     private Thread shutdownHook;
+    /** What the shutdown hook waits for before it stops the child; null: nothing. */
+    private volatile OwnerStop ownerStop;
+
+    private record OwnerStop(CompletionStage<?> stopped, Duration atMost) {
+    }
 
     public ChildJvm(Spec spec, ArtifactResolver resolver) {
         this.spec = spec;
@@ -224,6 +232,17 @@ public final class ChildJvm implements AutoCloseable {
         stop();
     }
 
+    /**
+     * Makes the shutdown hook wait until {@code ownerStopped} completes (at most {@code atMost}) before
+     * it stops the child. JVM shutdown hooks run concurrently: an owner whose own hook still drains into
+     * the child (Ordo flushing its relay to Kafka) would otherwise see it die mid-drain. The hook stays
+     * the safety net: it stops whatever the owner left running once that stop ends or the wait runs out.
+     * Does not block.
+     */
+    public void stopOnJvmExitAfter(CompletionStage<?> ownerStopped, Duration atMost) {
+        ownerStop = new OwnerStop(ownerStopped, atMost);
+    }
+
     /** A TCP port free on the loopback interface right now (for tests; racy by nature). */
     public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -338,9 +357,26 @@ public final class ChildJvm implements AutoCloseable {
     }
 
     private void stopOnJvmExit() {
-        Process child = process;
+        awaitOwnerStop();
+        Process child = process; // null once the owner's stop() is done
         if (child != null && terminate(child.toHandle(), spec.name() + " child")) {
             deletePidFile(child.pid());
+        }
+    }
+
+    private void awaitOwnerStop() {
+        OwnerStop owner = ownerStop;
+        if (owner == null) {
+            return;
+        }
+        try {
+            owner.stopped().toCompletableFuture().get(owner.atMost().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            LOG.warn("{}'s owner did not stop it within {} of the JVM's exit; stopping it now", spec.name(), owner.atMost());
+        } catch (ExecutionException e) {
+            // The owner's stop failed: the child is the hook's to stop.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
 
 /**
  * A real Apache Cassandra node run as a child JVM ({@link ChildJvm}), for development and tests.
@@ -53,7 +54,8 @@ public final class EmbeddedCassandra implements AutoCloseable {
 
     private final CassandraOptions options;
     private final ArtifactResolver resolver;
-    private ChildJvm child;
+    /** Volatile: {@link #stopOnJvmExitAfter} reads it without the monitor that a start holds for seconds. */
+    private volatile ChildJvm child;
 
     public EmbeddedCassandra(CassandraOptions options) {
         this(options, new ArtifactResolver());
@@ -130,6 +132,14 @@ public final class EmbeddedCassandra implements AutoCloseable {
     @Override
     public void close() {
         stop();
+    }
+
+    /** For the running node: see {@link ChildJvm#stopOnJvmExitAfter}. Does not block. */
+    public void stopOnJvmExitAfter(CompletionStage<?> ownerStopped, Duration atMost) {
+        ChildJvm running = child;
+        if (running != null) {
+            running.stopOnJvmExitAfter(ownerStopped, atMost);
+        }
     }
 
     /** A TCP port free on the loopback interface right now (for tests; racy by nature). */

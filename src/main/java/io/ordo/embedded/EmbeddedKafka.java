@@ -9,6 +9,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
 import java.util.UUID;
 
 /**
@@ -26,7 +27,8 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     private final KafkaOptions options;
     private final ArtifactResolver resolver;
-    private ChildJvm child;
+    /** Volatile: {@link #stopOnJvmExitAfter} reads it without the monitor that a start holds for seconds. */
+    private volatile ChildJvm child;
 
     public EmbeddedKafka(KafkaOptions options) {
         this(options, new ArtifactResolver());
@@ -91,6 +93,14 @@ public final class EmbeddedKafka implements AutoCloseable {
     @Override
     public void close() {
         stop();
+    }
+
+    /** For the running broker: see {@link ChildJvm#stopOnJvmExitAfter}. Does not block. */
+    public void stopOnJvmExitAfter(CompletionStage<?> ownerStopped, Duration atMost) {
+        ChildJvm running = child;
+        if (running != null) {
+            running.stopOnJvmExitAfter(ownerStopped, atMost);
+        }
     }
 
     /** The cluster id of this data directory, made once (22 characters of URL-safe base64, as Kafka's). */

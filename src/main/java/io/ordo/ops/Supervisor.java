@@ -4,6 +4,8 @@ import io.vertx.core.Context;
 import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Timer;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,10 +32,15 @@ public final class Supervisor {
     private final Vertx vertx;
     private final OrdoMetrics metrics;
     private final Context supervising;
+    /**
+     * The bookkeeping below is touched only on {@link #supervising}: failures arrive there, and
+     * {@link #deploy} and {@link #undeployAll} (called from a shutdown hook, say) hop there first.
+     * One thread at a time, so plain fields and no locks.
+     */
     private final List<Child> children = new ArrayList<>();
     private boolean stopping;
 
-    /** One supervised deployment. Touched only on the context that created the supervisor. */
+    /** One supervised deployment. */
     private static final class Child {
         final String name;
         final Supplier<Deployable> factory;
@@ -41,7 +48,13 @@ public final class Supervisor {
         String deploymentId;
         long deployedAt;
         int failures;
-        boolean restarting;
+        /**
+         * The deployment or restart under way, if any. A failure meanwhile is ignored: restarting then
+         * would leave the deployment being made running twice. {@link #undeployAll} waits for it.
+         */
+        Future<Void> pending;
+        /** The backoff that restart sleeps, if it does: {@link #undeployAll} cuts it short. */
+        Timer backoff;
 
         Child(String name, Supplier<Deployable> factory, int instances) {
             this.name = name;
@@ -59,11 +72,17 @@ public final class Supervisor {
 
     /** Deploys {@code instances} of what {@code factory} makes, under {@code name}, and watches them. */
     public Future<Void> deploy(String name, Supplier<Deployable> factory, int instances) {
-        Child child = new Child(name, factory, instances);
-        children.add(child);
-        return start(child);
+        return onSupervisingContext(() -> {
+            Child child = new Child(name, factory, instances);
+            children.add(child);
+            Future<Void> started = start(child);
+            child.pending = started;
+            started.onComplete(done -> child.pending = null);
+            return started;
+        });
     }
 
+    /** Called on the supervising context, so the deployment's future (and what follows it) completes there too. */
     private Future<Void> start(Child child) {
         return vertx.deployVerticle(() -> watched(child), new DeploymentOptions().setInstances(child.instances))
                 .compose(id -> {
@@ -93,40 +112,77 @@ public final class Supervisor {
     }
 
     private void failed(Child child, Throwable failure) {
-        if (stopping || child.restarting) {
+        if (stopping || child.pending != null) {
             return;
         }
-        child.restarting = true;
         if (System.currentTimeMillis() - child.deployedAt > STABLE_MS) {
             child.failures = 0;
         }
         long backoff = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS << Math.min(child.failures, 10));
         child.failures++;
         LOG.error("{} failed; restarting it in {} ms", child.name, backoff, failure);
-        vertx.undeploy(child.deploymentId).otherwiseEmpty()
-                .compose(v -> vertx.timer(backoff))
-                .compose(v -> stopping ? Future.succeededFuture() : start(child))
-                .onComplete(done -> {
-                    child.restarting = false;
-                    if (done.failed()) {
-                        failed(child, done.cause());
-                    } else if (!stopping) {
-                        metrics.restarted(child.name);
-                        LOG.info("{} restarted", child.name);
+        String failedId = child.deploymentId;
+        child.deploymentId = null; // being undeployed here: undeployAll must not undeploy it again
+        Future<Void> restart = (failedId == null ? Future.<Void>succeededFuture() : vertx.undeploy(failedId).otherwiseEmpty())
+                .compose(v -> {
+                    if (stopping) {
+                        return Future.succeededFuture();
                     }
-                });
+                    child.backoff = vertx.timer(backoff);
+                    return child.backoff;
+                })
+                .compose(v -> stopping ? Future.succeededFuture() : start(child));
+        child.pending = restart;
+        restart.onComplete(done -> {
+            child.pending = null;
+            child.backoff = null;
+            if (stopping) {
+                return; // a cancelled backoff fails the restart: nothing to retry
+            }
+            if (done.failed()) {
+                failed(child, done.cause());
+            } else {
+                metrics.restarted(child.name);
+                LOG.info("{} restarted", child.name);
+            }
+        });
     }
 
-    /** Stops supervising and undeploys everything, newest first. */
+    /**
+     * Stops supervising and undeploys everything, newest first. A deployment or restart under way is
+     * waited for, a restart's backoff cut short; what deploys anyway, {@link #start} undoes. Any thread.
+     */
     public Future<Void> undeployAll() {
-        stopping = true;
-        Future<Void> chain = Future.succeededFuture();
-        for (int i = children.size() - 1; i >= 0; i--) {
-            Child child = children.get(i);
-            chain = chain.compose(v -> child.deploymentId == null ? Future.succeededFuture()
-                    : vertx.undeploy(child.deploymentId).otherwiseEmpty());
+        return onSupervisingContext(() -> {
+            stopping = true;
+            Future<Void> chain = Future.succeededFuture();
+            for (int i = children.size() - 1; i >= 0; i--) {
+                Child child = children.get(i);
+                if (child.backoff != null) {
+                    child.backoff.cancel();
+                }
+                chain = chain.compose(v -> (child.pending == null ? Future.<Void>succeededFuture() : child.pending.otherwiseEmpty())
+                        .compose(settled -> child.deploymentId == null ? Future.succeededFuture()
+                                : vertx.undeploy(child.deploymentId).otherwiseEmpty()));
+            }
+            children.clear();
+            return chain;
+        });
+    }
+
+    /** Runs {@code work} on the supervising context (at once if already there) and hands back its outcome. */
+    private Future<Void> onSupervisingContext(Supplier<Future<Void>> work) {
+        if (Vertx.currentContext() == supervising) {
+            return work.get();
         }
-        children.clear();
-        return chain;
+        Promise<Void> done = Promise.promise();
+        supervising.runOnContext(v -> {
+            try {
+                work.get().onComplete(done);
+            } catch (RuntimeException e) {
+                done.fail(e);
+            }
+        });
+        return done.future();
     }
 }

@@ -11,6 +11,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -41,22 +42,58 @@ class OrdoConfigTest {
                 "ORDO_KAFKA_SECURITY_PROTOCOL", "SASL_SSL",
                 "ORDO_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512",
                 "ORDO_KAFKA_SASL_JAAS_CONFIG", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"o\" password=\"p\";",
-                "ORDO_OPS_TOKEN", "token")));
+                "ORDO_OPS_TOKEN", "0ps-t0ken")));
         assertEquals(2, config.store().contactPoints().size());
         assertEquals("ordo", config.store().username());
         assertEquals("s3cret", config.store().password());
         assertTrue(config.store().tls());
         assertEquals(9090, config.http().port());
-        assertEquals("token", config.opsToken());
+        assertEquals("0ps-t0ken", config.opsToken());
         Map<String, String> client = config.relay().kafkaClient(Map.of("group.id", "g"));
         assertEquals("broker:9093", client.get("bootstrap.servers"));
         assertEquals("SASL_SSL", client.get("security.protocol"));
         assertEquals("SCRAM-SHA-512", client.get("sasl.mechanism"));
         assertTrue(client.get("sasl.jaas.config").contains("ScramLoginModule"));
         assertEquals("g", client.get("group.id"));
-        assertFalse(config.toString().contains("s3cret") || config.toString().contains("token\"")
-                || config.toString().contains("ScramLoginModule"), "no secret in a printed configuration: " + config);
-        assertFalse(config.toString().contains("=token"), config.toString());
+        for (String printed : new String[] {config.toString(), config.relay().toString(), config.store().toString()}) {
+            for (String secret : new String[] {"s3cret", "0ps-t0ken", "ScramLoginModule", "password=\"p\""}) {
+                assertFalse(printed.contains(secret), "no secret in a printed configuration: " + printed);
+            }
+        }
+        assertTrue(config.relay().toString().contains("security.protocol=SASL_SSL"), config.relay().toString());
+        assertTrue(config.relay().toString().contains("sasl.jaas.config=***"), config.relay().toString());
+    }
+
+    @Test
+    void secretsThatLookLikeNumbersStayAsWritten() {
+        String longToken = "1234567890123456789012345"; // 25 digits: no long holds it
+        OrdoConfig config = OrdoConfig.fromJson(OrdoConfig.withEnvironment(new JsonObject(), Map.of(
+                "ORDO_STORE_PASSWORD", "00123",
+                "ORDO_STORE_USERNAME", "0042",
+                "ORDO_OPS_TOKEN", longToken,
+                "ORDO_STORE_KEYSPACE", "k1",
+                "ORDO_HTTP_PORT", " 9090 ")));
+        assertEquals("00123", config.store().password());
+        assertEquals("0042", config.store().username());
+        assertEquals(longToken, config.opsToken());
+        assertEquals(9090, config.http().port());
+    }
+
+    @Test
+    void aBadNumberOrBooleanNamesItsVariableButNotItsValue() {
+        IllegalArgumentException port = assertThrows(IllegalArgumentException.class,
+                () -> OrdoConfig.withEnvironment(new JsonObject(), Map.of("ORDO_HTTP_PORT", "80a80")));
+        assertTrue(port.getMessage().contains("ORDO_HTTP_PORT") && port.getMessage().contains("http.port"), port.getMessage());
+        assertFalse(port.getMessage().contains("80a80"), port.getMessage());
+        assertNull(port.getCause(), "a parser's message would repeat the value");
+
+        IllegalArgumentException tooLarge = assertThrows(IllegalArgumentException.class,
+                () -> OrdoConfig.withEnvironment(new JsonObject(), Map.of("ORDO_EVENT_LOOPS", "99999999999")));
+        assertTrue(tooLarge.getMessage().contains("ORDO_EVENT_LOOPS"), tooLarge.getMessage());
+
+        IllegalArgumentException tls = assertThrows(IllegalArgumentException.class,
+                () -> OrdoConfig.withEnvironment(new JsonObject(), Map.of("ORDO_STORE_TLS", "yes")));
+        assertTrue(tls.getMessage().contains("ORDO_STORE_TLS") && tls.getMessage().contains("true or false"), tls.getMessage());
     }
 
     @Test
