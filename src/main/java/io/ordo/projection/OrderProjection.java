@@ -92,7 +92,8 @@ public final class OrderProjection implements Projection<OrderState> {
                         return orphan(sweep, row.orderId(), () -> readModels.deleteListedOrder(row, row.writeTime()));
                     }
                     boolean rightKey = Objects.equals(row.createdAt(), order.createdAt()) && (row.customerId() != null
-                            ? row.customerId().equals(order.customerId()) : Objects.equals(row.status(), order.status()));
+                            ? row.customerId().equals(order.customerId())
+                            : Objects.equals(row.status(), order.status()));
                     return rightKey ? NONE : readModels.deleteListedOrder(row,
                             Projection.writeTime(order.version(), sweep.epoch())).compose(v -> ONE);
                 })).compose(v -> sweep.pageDone());
@@ -103,19 +104,21 @@ public final class OrderProjection implements Projection<OrderState> {
      * elements have no WRITETIME on ScyllaDB): at {@code writeTime(versionBound, epoch)}, above any
      * write of an order as long as the longest stream. The tombstone is bounded, not forever: should a
      * client later create an order with that very id for that customer, it joins the customer's orders
-     * again with a rebuild once its version passes the bound.
+     * again with a rebuild once its version reaches the bound.
      */
     private Future<Void> sweepCustomerOrders(Sweep sweep, List<CustomerRow> customers) {
         List<CustomerOrder> listed = new ArrayList<>();
-        customers.forEach(customer -> customer.orderIds().forEach(id -> listed.add(new CustomerOrder(customer.customerId(), id))));
+        customers.forEach(customer -> customer.orderIds()
+                .forEach(id -> listed.add(new CustomerOrder(customer.customerId(), id))));
         return sweep.each(listed, one -> "sweeping order " + one.orderId() + " of customer " + one.customerId(),
                 one -> readModels.orderRow(one.orderId()).compose(order -> {
                     if (order == null) {
-                        return orphan(sweep, one.orderId(), () -> readModels.removeCustomerOrder(one.customerId(), one.orderId(),
-                                Projection.writeTime(sweep.versionBound(), sweep.epoch())));
+                        return orphan(sweep, one.orderId(), () -> readModels.removeCustomerOrder(one.customerId(),
+                                one.orderId(), Projection.writeTime(sweep.versionBound(), sweep.epoch())));
                     }
-                    return one.customerId().equals(order.customerId()) ? NONE : readModels.removeCustomerOrder(
-                            one.customerId(), one.orderId(), Projection.writeTime(order.version(), sweep.epoch())).compose(v -> ONE);
+                    return one.customerId().equals(order.customerId()) ? NONE
+                            : readModels.removeCustomerOrder(one.customerId(), one.orderId(),
+                            Projection.writeTime(order.version(), sweep.epoch())).compose(v -> ONE);
                 })).compose(v -> sweep.pageDone());
     }
 

@@ -467,8 +467,8 @@ public final class ProjectionVerticle extends VerticleBase {
 
         @Override
         public <T> Future<Void> each(List<T> items, Function<T, String> what, Function<T, Future<Integer>> action) {
-            return inGroups(items, config.rebuildConcurrency(), item -> retrying(what.apply(item), () -> action.apply(item))
-                    .map(removed -> {
+            return inGroups(items, config.rebuildConcurrency(), item -> retrying(what.apply(item),
+                    () -> action.apply(item)).map(removed -> {
                         swept += removed;
                         return null;
                     }));
@@ -540,7 +540,8 @@ public final class ProjectionVerticle extends VerticleBase {
                 : failure instanceof RebuildStepFailed ? failure.getMessage() : failure.toString();
         return rebuild.record(error == null ? "DONE" : "FAILED", Instant.now(), error).map(applied -> {
             if (!applied) {
-                LOG.info("Rebuild of projection {} (epoch {}) ended superseded by a newer rebuild", name, rebuild.epoch);
+                LOG.info("Rebuild of projection {} (epoch {}) ended superseded by a newer rebuild", name,
+                        rebuild.epoch);
             } else if (error != null) {
                 LOG.error("Rebuilding projection {} (epoch {}) failed: {}", name, rebuild.epoch, error);
             } else {
@@ -577,7 +578,7 @@ public final class ProjectionVerticle extends VerticleBase {
                 : projection.repair(state, Projection.writeTime(state.version(), epoch)).map(state.version()));
     }
 
-    /** {@code step}, again with the projection's backoff after a failure, up to {@code projections.maxAttempts} times. */
+    /** {@code step}, again with the projection's backoff after a failure, at most {@code maxAttempts} times in all. */
     private <T> Future<T> retrying(String what, Supplier<Future<T>> step) {
         return retrying(what, step, 1);
     }
@@ -594,7 +595,8 @@ public final class ProjectionVerticle extends VerticleBase {
                 return Future.failedFuture(failure);
             }
             if (attempt >= config.maxAttempts()) {
-                return Future.failedFuture(new RebuildStepFailed(what + " failed " + attempt + " times: " + failure, failure));
+                return Future.failedFuture(new RebuildStepFailed(what + " failed " + attempt + " times: " + failure,
+                        failure));
             }
             long delay = backoff(attempt);
             LOG.debug("{} failed (attempt {}), retrying in {} ms: {}", what, attempt, delay, failure.toString());

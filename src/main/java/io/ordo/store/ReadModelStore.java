@@ -76,7 +76,7 @@ public final class ReadModelStore {
                            long writeTime) {
     }
 
-    /** A row of {@code orders_by_customer} ({@code status} null) or {@code orders_by_status} ({@code customerId} null). */
+    /** A row of {@code orders_by_customer} (no {@code status}) or of {@code orders_by_status} (no {@code customerId}). */
     public record ListedOrder(UUID orderId, UUID customerId, String status, Instant createdAt, long writeTime) {
     }
 
@@ -237,8 +237,9 @@ public final class ReadModelStore {
     /** Hands every stream of the event store to {@code page}, one page at a time, each after the last completed. */
     public Future<Void> forEachStreamPage(int pageSize, Retry retry, Function<List<Stream>, Future<Void>> page) {
         // a stream whose first append never committed holds no events: no version
-        return pages(cql.selectStreams().bind(), pageSize, retry, "reading the event store's streams", row -> row.isNull("version")
-                ? null : new Stream(row.getUuid("aggregate_id"), row.getString("aggregate_type"), row.getLong("version")), page);
+        return pages(cql.selectStreams().bind(), pageSize, retry, "reading the event store's streams",
+                row -> row.isNull("version") ? null : new Stream(row.getUuid("aggregate_id"),
+                        row.getString("aggregate_type"), row.getLong("version")), page);
     }
 
     /** Hands every row of {@code order_read_model} with a version to {@code page}, a page at a time. */
