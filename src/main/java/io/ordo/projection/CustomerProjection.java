@@ -36,6 +36,20 @@ public final class CustomerProjection implements Projection<CustomerState> {
         return decider;
     }
 
+    /**
+     * Customers with no stream lose what this projection wrote of them, at the row's own write time
+     * (nothing else will ever write them); their orders are the orders projection's to sweep.
+     */
+    @Override
+    public Future<Void> sweep(Sweep sweep) {
+        return readModels.forEachCustomerRowPage(sweep.pageSize(), sweep.retry(), rows -> sweep.each(
+                rows.stream().filter(row -> row.version() != null).toList(),
+                row -> "sweeping customer " + row.customerId(),
+                row -> sweep.hasStream(row.customerId()).compose(exists -> exists ? Future.succeededFuture(0)
+                        : readModels.deleteCustomerDetails(row.customerId(), row.writeTime()).map(1)))
+                .compose(v -> sweep.pageDone()));
+    }
+
     @Override
     public Future<Void> write(Aggregate<CustomerState> customer, Aggregate<CustomerState> previous, long writeTime) {
         return readModels.writeCustomer(customer, writeTime);

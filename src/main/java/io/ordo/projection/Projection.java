@@ -43,6 +43,15 @@ public interface Projection<S> {
         return write(aggregate, null, writeTime);
     }
 
+    /**
+     * After a rebuild replayed every stream: removes the rows of its tables that no stream of the event
+     * store explains (the replay only writes what the streams give), counting them into {@code sweep}.
+     * Full scans, a page at a time; a row the live path may be writing meanwhile is left to it.
+     */
+    default Future<Void> sweep(Sweep sweep) {
+        return Future.succeededFuture();
+    }
+
     /** The write time of {@code version} written by epoch {@code epoch} (0 for live updates). */
     static long writeTime(long version, long epoch) {
         if (epoch < 0 || epoch >= 1L << EPOCH_BITS) {

@@ -40,6 +40,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The read side: consumes the event topics in the consumer group of {@code projections.consumerGroup}
@@ -72,6 +73,8 @@ public final class ProjectionVerticle extends VerticleBase {
     private final Map<String, Map<UUID, Aggregate<?>>> projected = new HashMap<>();
     private final Map<String, Map<UUID, ParkedEvent>> parked = new HashMap<>();
     private final Map<String, Rebuild> rebuilds = new HashMap<>();
+    /** The last rebuild this instance ran of each projection: its swept count is not in the table. */
+    private final Map<String, Rebuild> finished = new HashMap<>();
     private final EnvelopeCodec codec = new EnvelopeCodec(new EventSerializer(DomainEvents.registry()));
     private final Promise<Void> stopped = Promise.promise();
     private KafkaConsumer<String, String> consumer;
@@ -269,7 +272,7 @@ public final class ProjectionVerticle extends VerticleBase {
             if (attempt >= config.maxAttempts()) {
                 return park(projection, aggregateId, record, events, failure, attempt);
             }
-            long delay = Math.min(MAX_BACKOFF_MS, config.retryBackoffMs() << Math.min(attempt - 1, 16));
+            long delay = backoff(attempt);
             LOG.debug("Projection {} failed on {} (attempt {}), retrying in {} ms: {}", projection.name(), aggregateId,
                     attempt, delay, failure.toString());
             return vertx.timer(delay).compose(v -> attempt(projection, aggregateId, events, record, unreadable, attempt + 1));
@@ -407,7 +410,12 @@ public final class ProjectionVerticle extends VerticleBase {
         List<Future<JsonObject>> all = new ArrayList<>();
         for (Projection<?> projection : byName.values()) {
             all.add(readModels.projectionStatus(projection.name()).map(status -> {
+                // This instance's rebuild, if it is the one the table names (not one a newer claim superseded).
                 Rebuild running = rebuilds.get(projection.name());
+                running = running != null && running.epoch == status.epoch() ? running : null;
+                Rebuild ended = finished.get(projection.name());
+                Long swept = running != null ? Long.valueOf(running.swept)
+                        : ended != null && ended.epoch == status.epoch() ? Long.valueOf(ended.swept) : null;
                 JsonArray deadLetters = new JsonArray();
                 parked.get(projection.name()).values().forEach(event -> deadLetters.add(new JsonObject()
                         .put("aggregateId", event.aggregateId().toString()).put("sequenceNumber", event.sequenceNumber())
@@ -422,6 +430,8 @@ public final class ProjectionVerticle extends VerticleBase {
                                 .put("state", running != null ? "REBUILDING" : status.state())
                                 .put("aggregates", running != null ? running.aggregates : status.aggregates())
                                 .put("events", running != null ? running.events : status.events())
+                                .put("phase", running != null ? running.phase : null)
+                                .put("swept", swept)
                                 .put("startedAt", text(status.startedAt()))
                                 .put("finishedAt", running != null ? null : text(status.finishedAt()))
                                 .put("error", status.error()))
@@ -441,68 +451,193 @@ public final class ProjectionVerticle extends VerticleBase {
         });
     }
 
-    /** A rebuild in progress on this instance. */
-    private static final class Rebuild {
+    /**
+     * A rebuild on this instance: it replays every stream, then sweeps what no stream explains. It is
+     * retried step by step (an aggregate, a swept row, a page read) with the projection's backoff, and
+     * records its progress once a page with a write conditional on its epoch: when that is not applied a
+     * newer rebuild claimed the projection, and this one stops without a word in the table.
+     */
+    private final class Rebuild implements Sweep {
+        final Projection<?> projection;
         final long epoch;
+        String phase = "REPLAY";
         long aggregates;
         long events;
+        long swept;
+        long versionBound = 1;
 
-        Rebuild(long epoch) {
+        Rebuild(Projection<?> projection, long epoch) {
+            this.projection = projection;
             this.epoch = epoch;
+        }
+
+        @Override
+        public long epoch() {
+            return epoch;
+        }
+
+        @Override
+        public long versionBound() {
+            return versionBound;
+        }
+
+        @Override
+        public int pageSize() {
+            return STREAM_PAGE;
+        }
+
+        @Override
+        public ReadModelStore.Retry retry() {
+            return ProjectionVerticle.this::retrying;
+        }
+
+        @Override
+        public Future<Boolean> hasStream(UUID id) {
+            return store.events().head(id)
+                    .map(head -> head.version() > 0 && projection.aggregateType().equals(head.aggregateType()));
+        }
+
+        @Override
+        public <T> Future<Void> each(List<T> items, Function<T, String> what, Function<T, Future<Integer>> action) {
+            return inGroups(items, config.rebuildConcurrency(), item -> retrying(what.apply(item),
+                    () -> action.apply(item)).map(removed -> {
+                        swept += removed;
+                        return null;
+                    }));
+        }
+
+        @Override
+        public Future<Void> pageDone() {
+            return record("REBUILDING", null, null).compose(applied -> applied ? Future.succeededFuture()
+                    : Future.failedFuture(new Superseded()));
+        }
+
+        Future<Boolean> record(String state, Instant finishedAt, String error) {
+            return retrying("recording the rebuild's progress", () -> readModels.recordRebuild(projection.name(), epoch,
+                    state, aggregates, events, finishedAt, error));
+        }
+    }
+
+    /** A rebuild found a newer epoch claimed: it stops, and leaves the table to the newer one. */
+    private static final class Superseded extends RuntimeException {
+        Superseded() {
+            super("superseded by a newer rebuild", null, false, false);
+        }
+    }
+
+    /** A step of a rebuild failed every attempt; its message names the step (the aggregate, the row). */
+    private static final class RebuildStepFailed extends RuntimeException {
+        RebuildStepFailed(String message, Throwable cause) {
+            super(message, cause, false, false);
         }
     }
 
     private Future<JsonObject> rebuild(Projection<?> projection) {
         String name = projection.name();
+        // Only this instance's own rebuild refuses a new one: another instance's, or one orphaned by a
+        // crash (REBUILDING forever in the table), is superseded by claiming the next epoch.
         if (rebuilds.containsKey(name)) {
             return Future.failedFuture(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, 409,
-                    "a rebuild of " + name + " is running"));
+                    "a rebuild of " + name + " is running on this instance"));
         }
         return readModels.projectionStatus(name)
                 .compose(status -> readModels.startRebuild(name, status.epoch(), status.epoch() + 1, Instant.now())
                         .compose(claimed -> claimed ? Future.succeededFuture(status.epoch() + 1)
                                 : Future.failedFuture(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, 409,
-                                "another instance started a rebuild of " + name))))
+                                "another instance claimed the next epoch of " + name + " meanwhile"))))
                 .map(epoch -> {
-                    Rebuild rebuild = new Rebuild(epoch);
+                    Rebuild rebuild = new Rebuild(projection, epoch);
                     rebuilds.put(name, rebuild);
                     LOG.info("Rebuilding projection {} from the event store (epoch {})", name, epoch);
-                    replayAll(projection, rebuild).onComplete(done -> {
+                    replayAll(rebuild).compose(v -> {
+                        rebuild.phase = "SWEEP";
+                        return projection.sweep(rebuild);
+                    }).transform(done -> finish(rebuild, done.failed() ? done.cause() : null)).onComplete(v -> {
                         rebuilds.remove(name);
-                        String error = done.failed() ? done.cause().toString() : null;
-                        if (error != null) {
-                            LOG.error("Rebuilding projection {} failed: {}", name, error);
-                        } else {
-                            LOG.info("Rebuilt projection {}: {} aggregates, {} events", name, rebuild.aggregates,
-                                    rebuild.events);
-                        }
-                        readModels.recordRebuild(name, error == null ? "DONE" : "FAILED", rebuild.aggregates,
-                                rebuild.events, Instant.now(), error);
+                        finished.put(name, rebuild);
                     });
                     return new JsonObject().put("name", name).put("state", "REBUILDING").put("epoch", epoch);
                 });
     }
 
-    private Future<Void> replayAll(Projection<?> projection, Rebuild rebuild) {
-        return readModels.forEachStreamPage(STREAM_PAGE, streams -> {
-            List<ReadModelStore.Stream> mine = streams.stream()
-                    .filter(stream -> projection.aggregateType().equals(stream.aggregateType())).toList();
-            return inGroups(mine, config.rebuildConcurrency(), stream -> replay(projection, stream.aggregateId(), rebuild))
-                    .compose(v -> readModels.recordRebuild(projection.name(), "REBUILDING", rebuild.aggregates,
-                            rebuild.events, null, null));
+    /** Records how the rebuild ended, unless a newer one superseded it. */
+    private Future<Void> finish(Rebuild rebuild, Throwable failure) {
+        String name = rebuild.projection.name();
+        if (failure instanceof Superseded) {
+            LOG.info("Rebuild of projection {} (epoch {}) stopped: a newer rebuild claimed the projection", name,
+                    rebuild.epoch);
+            return Future.succeededFuture();
+        }
+        String error = failure == null ? null
+                : failure instanceof RebuildStepFailed ? failure.getMessage() : failure.toString();
+        return rebuild.record(error == null ? "DONE" : "FAILED", Instant.now(), error).map(applied -> {
+            if (!applied) {
+                LOG.info("Rebuild of projection {} (epoch {}) ended superseded by a newer rebuild", name,
+                        rebuild.epoch);
+            } else if (error != null) {
+                LOG.error("Rebuilding projection {} (epoch {}) failed: {}", name, rebuild.epoch, error);
+            } else {
+                LOG.info("Rebuilt projection {} (epoch {}): {} aggregates, {} events, {} rows swept", name,
+                        rebuild.epoch, rebuild.aggregates, rebuild.events, rebuild.swept);
+            }
+            return (Void) null;
+        }).otherwise(recordFailure -> {
+            LOG.error("Rebuild of projection {} (epoch {}) ended ({}) but could not be recorded: {}", name,
+                    rebuild.epoch, error == null ? "DONE" : error, recordFailure.toString());
+            return null;
         });
     }
 
-    private <S> Future<Void> replay(Projection<S> projection, UUID id, Rebuild rebuild) {
-        return repository(projection).load(id).compose(state -> {
-            if (!state.exists()) {
-                return Future.succeededFuture();
-            }
-            return projection.repair(state, Projection.writeTime(state.version(), rebuild.epoch)).onSuccess(v -> {
-                rebuild.aggregates++;
-                rebuild.events += state.version();
-            });
+    private Future<Void> replayAll(Rebuild rebuild) {
+        Projection<?> projection = rebuild.projection;
+        return readModels.forEachStreamPage(STREAM_PAGE, rebuild.retry(), streams -> {
+            List<ReadModelStore.Stream> mine = streams.stream()
+                    .filter(stream -> projection.aggregateType().equals(stream.aggregateType())).toList();
+            mine.forEach(stream -> rebuild.versionBound = Math.max(rebuild.versionBound, stream.version()));
+            return inGroups(mine, config.rebuildConcurrency(), stream -> retrying(
+                    "replaying " + projection.aggregateType() + " " + stream.aggregateId(),
+                    () -> replay(projection, stream.aggregateId(), rebuild.epoch)).map(version -> {
+                        rebuild.aggregates += version > 0 ? 1 : 0;
+                        rebuild.events += version;
+                        return null;
+                    })).compose(v -> rebuild.pageDone());
         });
+    }
+
+    /** Repairs the aggregate's rows from the event store; answers the version written (0: none). */
+    private <S> Future<Long> replay(Projection<S> projection, UUID id, long epoch) {
+        return repository(projection).load(id).compose(state -> !state.exists() ? Future.succeededFuture(0L)
+                : projection.repair(state, Projection.writeTime(state.version(), epoch)).map(state.version()));
+    }
+
+    /** {@code step}, again with the projection's backoff after a failure, at most {@code maxAttempts} times in all. */
+    private <T> Future<T> retrying(String what, Supplier<Future<T>> step) {
+        return retrying(what, step, 1);
+    }
+
+    private <T> Future<T> retrying(String what, Supplier<Future<T>> step, int attempt) {
+        Future<T> tried;
+        try {
+            tried = step.get();
+        } catch (RuntimeException e) {
+            tried = Future.failedFuture(e);
+        }
+        return tried.recover(failure -> {
+            if (failure instanceof Superseded || failure instanceof RebuildStepFailed) {
+                return Future.failedFuture(failure);
+            }
+            if (attempt >= config.maxAttempts()) {
+                return Future.failedFuture(new RebuildStepFailed(what + " failed " + attempt + " times: " + failure,
+                        failure));
+            }
+            long delay = backoff(attempt);
+            LOG.debug("{} failed (attempt {}), retrying in {} ms: {}", what, attempt, delay, failure.toString());
+            return vertx.timer(delay).compose(v -> retrying(what, step, attempt + 1));
+        });
+    }
+
+    private long backoff(int attempt) {
+        return Math.min(MAX_BACKOFF_MS, config.retryBackoffMs() << Math.min(attempt - 1, 16));
     }
 
     /** Catches a parked aggregate up from the event store and lets its events through again. */

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The read side's tables: written by the projections with a write time that orders the writes by
@@ -65,6 +66,27 @@ public final class ReadModelStore {
 
     /** One stream of the event store: an aggregate and its version. */
     public record Stream(UUID aggregateId, String aggregateType, long version) {
+    }
+
+    /**
+     * An order's row as a rebuild's sweep sees it: its keys, its version and its write time (the highest
+     * of its cells' the sweep reads: a tombstone at it removes every cell a projection wrote with them).
+     */
+    public record OrderRow(UUID orderId, UUID customerId, String status, Instant createdAt, long version,
+                           long writeTime) {
+    }
+
+    /** A row of {@code orders_by_customer} (no {@code status}) or of {@code orders_by_status} (no {@code customerId}). */
+    public record ListedOrder(UUID orderId, UUID customerId, String status, Instant createdAt, long writeTime) {
+    }
+
+    /** A row of {@code customer_read_model}: {@code version} null when it holds only orders (no customer written). */
+    public record CustomerRow(UUID customerId, Long version, long writeTime, Set<UUID> orderIds) {
+    }
+
+    /** How a caller runs a step of a scan (a page read) again after a failure: a rebuild's backoff. */
+    public interface Retry {
+        <T> Future<T> run(String what, Supplier<Future<T>> step);
     }
 
     private final Vertx vertx;
@@ -215,19 +237,137 @@ public final class ReadModelStore {
     // ---- rebuilds and dead letters ---------------------------------------------------------------
 
     /** Hands every stream of the event store to {@code page}, one page at a time, each after the last completed. */
-    public Future<Void> forEachStreamPage(int pageSize, Function<List<Stream>, Future<Void>> page) {
-        return run(cql.selectStreams().bind().setPageSize(pageSize)).compose(rows -> streams(rows, page));
+    public Future<Void> forEachStreamPage(int pageSize, Retry retry, Function<List<Stream>, Future<Void>> page) {
+        // a stream whose first append never committed holds no events: no version
+        return pages(cql.selectStreams().bind(), pageSize, retry, "reading the event store's streams",
+                row -> row.isNull("version") ? null : new Stream(row.getUuid("aggregate_id"),
+                        row.getString("aggregate_type"), row.getLong("version")), page);
     }
 
-    private Future<Void> streams(AsyncResultSet rows, Function<List<Stream>, Future<Void>> page) {
-        List<Stream> streams = new ArrayList<>();
-        for (Row row : rows.currentPage()) {
-            if (!row.isNull("version")) { // a stream whose first append never committed holds no events
-                streams.add(new Stream(row.getUuid("aggregate_id"), row.getString("aggregate_type"), row.getLong("version")));
+    /** Hands every row of {@code order_read_model} with a version to {@code page}, a page at a time. */
+    public Future<Void> forEachOrderRowPage(int pageSize, Retry retry, Function<List<OrderRow>, Future<Void>> page) {
+        return pages(cql.selectOrderRows().bind(), pageSize, retry, "reading order_read_model", ReadModelStore::orderRow, page);
+    }
+
+    /** Hands every row of {@code orders_by_customer} to {@code page}, a page at a time. */
+    public Future<Void> forEachOrderByCustomerPage(int pageSize, Retry retry, Function<List<ListedOrder>, Future<Void>> page) {
+        return pages(cql.selectOrdersByCustomerRows().bind(), pageSize, retry, "reading orders_by_customer",
+                row -> new ListedOrder(row.getUuid("order_id"), row.getUuid("customer_id"), null,
+                        row.getInstant("created_at"), writeTimeOf(row, "version_time", "cell_time")), page);
+    }
+
+    /** Hands every row of {@code orders_by_status} to {@code page}, a page at a time. */
+    public Future<Void> forEachOrderByStatusPage(int pageSize, Retry retry, Function<List<ListedOrder>, Future<Void>> page) {
+        return pages(cql.selectOrdersByStatusRows().bind(), pageSize, retry, "reading orders_by_status",
+                row -> new ListedOrder(row.getUuid("order_id"), null, row.getString("status"),
+                        row.getInstant("created_at"), writeTimeOf(row, "version_time", "cell_time")), page);
+    }
+
+    /** Hands every row of {@code customer_read_model} to {@code page}, a page at a time. */
+    public Future<Void> forEachCustomerRowPage(int pageSize, Retry retry, Function<List<CustomerRow>, Future<Void>> page) {
+        return pages(cql.selectCustomerRows().bind(), pageSize, retry, "reading customer_read_model",
+                row -> new CustomerRow(row.getUuid("customer_id"), row.get("version", Long.class),
+                        writeTimeOf(row, "version_time", "email_time", "status_time"), row.getSet("order_ids", UUID.class)),
+                page);
+    }
+
+    /** The order's row as a sweep compares with it, or null when there is none with a version. */
+    public Future<OrderRow> orderRow(UUID orderId) {
+        return run(cql.selectOrderRow().bind().setUuid("order_id", orderId)).map(rows -> {
+            Row row = rows.one();
+            return row == null ? null : orderRow(row);
+        });
+    }
+
+    /** Deletes an order's row, its rows in both lists and its place among its customer's orders, at {@code writeTime}; answers how many. */
+    public Future<Integer> deleteOrder(OrderRow order, long writeTime) {
+        List<Future<AsyncResultSet>> deletes = new ArrayList<>();
+        deletes.add(run(cql.deleteOrderReadModel().bind().setLong("write_time", writeTime).setUuid("order_id", order.orderId())));
+        if (order.customerId() != null && order.createdAt() != null) {
+            deletes.add(deleteOrderByCustomer(order.customerId(), order.createdAt(), order.orderId(), writeTime));
+        }
+        if (order.status() != null && order.createdAt() != null) {
+            deletes.add(deleteOrderByStatus(order.status(), order.createdAt(), order.orderId(), writeTime));
+        }
+        if (order.customerId() != null) {
+            deletes.add(run(removeCustomerOrderStatement(order.customerId(), order.orderId(), writeTime)));
+        }
+        return Future.all(deletes).map(done -> deletes.size());
+    }
+
+    public Future<Void> deleteListedOrder(ListedOrder listed, long writeTime) {
+        return (listed.customerId() != null
+                ? deleteOrderByCustomer(listed.customerId(), listed.createdAt(), listed.orderId(), writeTime)
+                : deleteOrderByStatus(listed.status(), listed.createdAt(), listed.orderId(), writeTime)).mapEmpty();
+    }
+
+    /** Takes the order out of the customer's orders at {@code writeTime}. */
+    public Future<Void> removeCustomerOrder(UUID customerId, UUID orderId, long writeTime) {
+        return run(removeCustomerOrderStatement(customerId, orderId, writeTime)).mapEmpty();
+    }
+
+    /** Deletes what the customers projection writes of a customer (not its orders, the orders projection's). */
+    public Future<Void> deleteCustomerDetails(UUID customerId, long writeTime) {
+        return run(cql.deleteCustomerDetails().bind().setLong("write_time", writeTime).setUuid("customer_id", customerId))
+                .mapEmpty();
+    }
+
+    private Future<AsyncResultSet> deleteOrderByCustomer(UUID customerId, Instant createdAt, UUID orderId, long writeTime) {
+        return run(cql.deleteOrderByCustomer().bind().setLong("write_time", writeTime).setUuid("customer_id", customerId)
+                .setInstant("created_at", createdAt).setUuid("order_id", orderId));
+    }
+
+    private Future<AsyncResultSet> deleteOrderByStatus(String status, Instant createdAt, UUID orderId, long writeTime) {
+        return run(cql.deleteOrderByStatus().bind().setLong("write_time", writeTime).setString("status", status)
+                .setInstant("created_at", createdAt).setUuid("order_id", orderId));
+    }
+
+    private BoundStatement removeCustomerOrderStatement(UUID customerId, UUID orderId, long writeTime) {
+        return cql.removeCustomerOrder().bind().setLong("write_time", writeTime)
+                .setSet("order_ids", Set.of(orderId), UUID.class).setUuid("customer_id", customerId);
+    }
+
+    private static OrderRow orderRow(Row row) {
+        // A row without a version is no order to the queries; its stray cells are left to a live write.
+        return row.isNull("version") ? null : new OrderRow(row.getUuid("order_id"), row.getUuid("customer_id"),
+                row.getString("status"), row.getInstant("created_at"), row.getLong("version"),
+                writeTimeOf(row, "version_time", "customer_time", "status_time"));
+    }
+
+    /** The highest of the cells' write times (0 if none has one). */
+    private static long writeTimeOf(Row row, String... columns) {
+        long max = 0;
+        for (String column : columns) {
+            if (!row.isNull(column)) {
+                max = Math.max(max, row.getLong(column));
             }
         }
-        return page.apply(streams).compose(v -> rows.hasMorePages()
-                ? Cql.future(vertx, rows.fetchNextPage()).compose(next -> streams(next, page))
+        return max;
+    }
+
+    /**
+     * Hands the rows of {@code scan} (read by {@code read}, null ones skipped) to {@code page}, one page at
+     * a time, each after the last completed; each page read is retried as {@code retry} says.
+     */
+    private <T> Future<Void> pages(BoundStatement scan, int pageSize, Retry retry, String what, Function<Row, T> read,
+                                   Function<List<T>, Future<Void>> page) {
+        BoundStatement paged = scan.setPageSize(pageSize);
+        return retry.run(what, () -> run(paged)).compose(rows -> pagesFrom(rows, retry, what, read, page));
+    }
+
+    private <T> Future<Void> pagesFrom(AsyncResultSet rows, Retry retry, String what, Function<Row, T> read,
+                                       Function<List<T>, Future<Void>> page) {
+        List<T> items = new ArrayList<>();
+        for (Row row : rows.currentPage()) {
+            T item = read.apply(row);
+            if (item != null) {
+                items.add(item);
+            }
+        }
+        // fetchNextPage sends a new request each call, so a failed one can be asked again
+        return page.apply(items).compose(v -> rows.hasMorePages()
+                ? retry.run(what, () -> Cql.future(vertx, rows.fetchNextPage()))
+                .compose(next -> pagesFrom(next, retry, what, read, page))
                 : Future.succeededFuture());
     }
 
@@ -248,11 +388,12 @@ public final class ReadModelStore {
                 .map(AsyncResultSet::wasApplied);
     }
 
-    public Future<Void> recordRebuild(String projection, String state, long aggregates, long events, Instant finishedAt,
-                                      String error) {
+    /** Records the progress or the end of the rebuild of {@code epoch}; false when a newer rebuild claimed the projection. */
+    public Future<Boolean> recordRebuild(String projection, long epoch, String state, long aggregates, long events,
+                                         Instant finishedAt, String error) {
         return run(cql.updateRebuildProgress().bind().setString("projection", projection).setString("state", state)
                 .setLong("aggregates", aggregates).setLong("events", events).setInstant("finished_at", finishedAt)
-                .setString("error", error)).mapEmpty();
+                .setString("error", error).setLong("epoch", epoch)).map(AsyncResultSet::wasApplied);
     }
 
     public Future<Void> park(String projection, ParkedEvent event) {

@@ -171,6 +171,41 @@ public final class Statements {
                 updated_at, order_ids
             FROM %s.customer_read_model WHERE customer_id = :customer_id""";
 
+    // a rebuild's sweep: full scans of the read models (paged), the point read it compares a listed order
+    // with, and deletes at the write time the sweep chose (see ReadModelStore's sweep methods)
+    static final String SELECT_ORDER_ROWS = """
+            SELECT order_id, customer_id, status, created_at, version, WRITETIME(version) AS version_time,
+                WRITETIME(customer_id) AS customer_time, WRITETIME(status) AS status_time
+            FROM %s.order_read_model""";
+    static final String SELECT_ORDER_ROW = """
+            SELECT order_id, customer_id, status, created_at, version, WRITETIME(version) AS version_time,
+                WRITETIME(customer_id) AS customer_time, WRITETIME(status) AS status_time
+            FROM %s.order_read_model WHERE order_id = :order_id""";
+    static final String SELECT_ORDERS_BY_CUSTOMER_ROWS = """
+            SELECT customer_id, created_at, order_id, WRITETIME(version) AS version_time,
+                WRITETIME(status) AS cell_time
+            FROM %s.orders_by_customer""";
+    static final String SELECT_ORDERS_BY_STATUS_ROWS = """
+            SELECT status, created_at, order_id, WRITETIME(version) AS version_time,
+                WRITETIME(customer_id) AS cell_time
+            FROM %s.orders_by_status""";
+    static final String SELECT_CUSTOMER_ROWS = """
+            SELECT customer_id, version, WRITETIME(version) AS version_time, WRITETIME(email) AS email_time,
+                WRITETIME(status) AS status_time, order_ids
+            FROM %s.customer_read_model""";
+    static final String DELETE_ORDER_READ_MODEL = """
+            DELETE FROM %s.order_read_model USING TIMESTAMP :write_time WHERE order_id = :order_id""";
+    static final String DELETE_ORDER_BY_CUSTOMER = """
+            DELETE FROM %s.orders_by_customer USING TIMESTAMP :write_time
+            WHERE customer_id = :customer_id AND created_at = :created_at AND order_id = :order_id""";
+    static final String REMOVE_CUSTOMER_ORDER = """
+            UPDATE %s.customer_read_model USING TIMESTAMP :write_time SET order_ids = order_ids - :order_ids
+            WHERE customer_id = :customer_id""";
+    // The customers projection's columns only: order_ids belongs to the orders projection.
+    static final String DELETE_CUSTOMER_DETAILS = """
+            DELETE email, first_name, last_name, phone, status, deactivation_reason, version, created_at, updated_at
+            FROM %s.customer_read_model USING TIMESTAMP :write_time WHERE customer_id = :customer_id""";
+
     // every stream of the event store, for rebuilding projections from it
     static final String SELECT_STREAMS = """
             SELECT DISTINCT aggregate_id, aggregate_type, version FROM %s.event_store""";
@@ -183,10 +218,11 @@ public final class Statements {
             UPDATE %s.projection_status SET epoch = :epoch, state = 'REBUILDING', aggregates = 0, events = 0,
                 started_at = :started_at, finished_at = null, error = null
             WHERE projection = :projection IF epoch = :expected_epoch""";
+    // Tied to the rebuild's epoch: a rebuild superseded by a newer claim finds it not applied and stops.
     static final String UPDATE_REBUILD_PROGRESS = """
             UPDATE %s.projection_status SET state = :state, aggregates = :aggregates, events = :events,
                 finished_at = :finished_at, error = :error
-            WHERE projection = :projection""";
+            WHERE projection = :projection IF epoch = :epoch""";
     static final String INSERT_PROJECTION_DEAD_LETTER = """
             INSERT INTO %s.projection_dead_letters (projection, aggregate_id, sequence_number, event_id, event_type, error,
                 attempts, created_at)
@@ -209,7 +245,9 @@ public final class Statements {
             DELETE_DEAD_LETTERS_OF, UPSERT_ORDER_READ_MODEL, UPSERT_ORDER_BY_CUSTOMER, UPSERT_ORDER_BY_STATUS,
             DELETE_ORDER_BY_STATUS, ADD_CUSTOMER_ORDER, UPSERT_CUSTOMER_READ_MODEL,
             SELECT_ORDER_READ_MODEL, SELECT_ORDERS, SELECT_ORDERS_OF_CUSTOMER, SELECT_ORDERS_OF_CUSTOMER_IN_STATUS,
-            SELECT_ORDERS_IN_STATUS, SELECT_CUSTOMER_READ_MODEL, SELECT_STREAMS, SELECT_PROJECTION_STATUS, START_REBUILD,
+            SELECT_ORDERS_IN_STATUS, SELECT_CUSTOMER_READ_MODEL, SELECT_ORDER_ROWS, SELECT_ORDER_ROW,
+            SELECT_ORDERS_BY_CUSTOMER_ROWS, SELECT_ORDERS_BY_STATUS_ROWS, SELECT_CUSTOMER_ROWS, DELETE_ORDER_READ_MODEL,
+            DELETE_ORDER_BY_CUSTOMER, REMOVE_CUSTOMER_ORDER, DELETE_CUSTOMER_DETAILS, SELECT_STREAMS, SELECT_PROJECTION_STATUS, START_REBUILD,
             UPDATE_REBUILD_PROGRESS, INSERT_PROJECTION_DEAD_LETTER, SELECT_PROJECTION_DEAD_LETTERS,
             DELETE_PROJECTION_DEAD_LETTER, SELECT_PROJECTION_DEAD_LETTER);
 
@@ -369,6 +407,42 @@ public final class Statements {
 
     public PreparedStatement selectCustomerReadModel() {
         return prepared.get(SELECT_CUSTOMER_READ_MODEL);
+    }
+
+    public PreparedStatement selectOrderRows() {
+        return prepared.get(SELECT_ORDER_ROWS);
+    }
+
+    public PreparedStatement selectOrderRow() {
+        return prepared.get(SELECT_ORDER_ROW);
+    }
+
+    public PreparedStatement selectOrdersByCustomerRows() {
+        return prepared.get(SELECT_ORDERS_BY_CUSTOMER_ROWS);
+    }
+
+    public PreparedStatement selectOrdersByStatusRows() {
+        return prepared.get(SELECT_ORDERS_BY_STATUS_ROWS);
+    }
+
+    public PreparedStatement selectCustomerRows() {
+        return prepared.get(SELECT_CUSTOMER_ROWS);
+    }
+
+    public PreparedStatement deleteOrderReadModel() {
+        return prepared.get(DELETE_ORDER_READ_MODEL);
+    }
+
+    public PreparedStatement deleteOrderByCustomer() {
+        return prepared.get(DELETE_ORDER_BY_CUSTOMER);
+    }
+
+    public PreparedStatement removeCustomerOrder() {
+        return prepared.get(REMOVE_CUSTOMER_ORDER);
+    }
+
+    public PreparedStatement deleteCustomerDetails() {
+        return prepared.get(DELETE_CUSTOMER_DETAILS);
     }
 
     public PreparedStatement selectStreams() {
