@@ -48,11 +48,14 @@ public final class Supervisor {
         String deploymentId;
         long deployedAt;
         int failures;
+        /** Which deployment of it is current: a failure of an earlier one (being undeployed) is old news. */
+        int generation;
         /**
-         * The deployment or restart under way, if any. A failure meanwhile is ignored: restarting then
-         * would leave the deployment being made running twice. {@link #undeployAll} waits for it.
+         * The deployment or restart under way, if any. {@link #undeployAll} waits for it. A failure of
+         * the deployment being made waits for it too (restarting at once would leave it running twice).
          */
         Future<Void> pending;
+        Throwable failedWhileStarting;
         /** The backoff that restart sleeps, if it does: {@link #undeployAll} cuts it short. */
         Timer backoff;
 
@@ -75,16 +78,23 @@ public final class Supervisor {
         return onSupervisingContext(() -> {
             Child child = new Child(name, factory, instances);
             children.add(child);
+            child.generation = 1;
             Future<Void> started = start(child);
             child.pending = started;
-            started.onComplete(done -> child.pending = null);
+            started.onComplete(done -> {
+                child.pending = null;
+                if (done.succeeded()) {
+                    failedMeanwhile(child);
+                }
+            });
             return started;
         });
     }
 
     /** Called on the supervising context, so the deployment's future (and what follows it) completes there too. */
     private Future<Void> start(Child child) {
-        return vertx.deployVerticle(() -> watched(child), new DeploymentOptions().setInstances(child.instances))
+        int generation = child.generation;
+        return vertx.deployVerticle(() -> watched(child, generation), new DeploymentOptions().setInstances(child.instances))
                 .compose(id -> {
                     if (stopping) {
                         return vertx.undeploy(id).otherwiseEmpty(); // a restart that finished after undeployAll
@@ -95,12 +105,12 @@ public final class Supervisor {
                 });
     }
 
-    private Deployable watched(Child child) {
+    private Deployable watched(Child child, int generation) {
         Deployable verticle = child.factory.get(); // a new verticle object: no I/O until it is deployed
         return new Deployable() {
             @Override
             public Future<?> deploy(Context context) throws Exception {
-                context.exceptionHandler(failure -> supervising.runOnContext(v -> failed(child, failure)));
+                context.exceptionHandler(failure -> supervising.runOnContext(v -> failed(child, generation, failure)));
                 return verticle.deploy(context);
             }
 
@@ -111,8 +121,12 @@ public final class Supervisor {
         };
     }
 
-    private void failed(Child child, Throwable failure) {
-        if (stopping || child.pending != null) {
+    private void failed(Child child, int generation, Throwable failure) {
+        if (stopping || generation != child.generation) {
+            return;
+        }
+        if (child.pending != null) {
+            child.failedWhileStarting = failure; // handled once the deployment is made
             return;
         }
         if (System.currentTimeMillis() - child.deployedAt > STABLE_MS) {
@@ -121,6 +135,8 @@ public final class Supervisor {
         long backoff = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS << Math.min(child.failures, 10));
         child.failures++;
         LOG.error("{} failed; restarting it in {} ms", child.name, backoff, failure);
+        child.generation++;
+        child.failedWhileStarting = null; // of the deployment being replaced
         String failedId = child.deploymentId;
         child.deploymentId = null; // being undeployed here: undeployAll must not undeploy it again
         Future<Void> restart = (failedId == null ? Future.<Void>succeededFuture() : vertx.undeploy(failedId).otherwiseEmpty())
@@ -140,12 +156,22 @@ public final class Supervisor {
                 return; // a cancelled backoff fails the restart: nothing to retry
             }
             if (done.failed()) {
-                failed(child, done.cause());
+                failed(child, child.generation, done.cause());
             } else {
                 metrics.restarted(child.name);
                 LOG.info("{} restarted", child.name);
+                failedMeanwhile(child);
             }
         });
+    }
+
+    /** A failure of the deployment while it was being made (a worker it started died at once, say). */
+    private void failedMeanwhile(Child child) {
+        Throwable failure = child.failedWhileStarting;
+        child.failedWhileStarting = null;
+        if (failure != null) {
+            failed(child, child.generation, failure);
+        }
     }
 
     /**

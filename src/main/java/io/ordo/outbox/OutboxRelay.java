@@ -73,23 +73,20 @@ final class OutboxRelay {
 
     /**
      * Completes once the hinted event is published, parked behind a dead letter, or known never to have
-     * been committed. Until then it is backlog, from its event's time; a hint known to be published
-     * already (a durable source's, behind the fast path) is not, and a parked event leaves the backlog
-     * for the dead-letter gauge.
+     * been committed. It is backlog, from its event's time, once its aggregate's watermark (read from
+     * the store, not only a cache) shows it unpublished, until it is settled; a hint for what is on
+     * Kafka already (a durable source's re-reading after a restart, say) never is, and a parked event
+     * leaves the backlog for the dead-letter gauge.
      */
     Future<Void> settle(OutboxHint hint) {
         UUID id = hint.aggregateId();
         Future<Void> previous = inFlight.getOrDefault(id, Future.succeededFuture());
-        Future<Void> next = previous.transform(ignored -> settleWithRetries(hint, 0));
+        boolean[] inBacklog = {false};
+        Future<Void> next = previous.transform(ignored -> settleWithRetries(hint, 0, inBacklog));
         inFlight.put(id, next);
-        Long published = watermarks.get(id);
-        boolean unpublished = published == null || hint.sequenceNumber() > published;
-        if (unpublished) {
-            backlog.add(hint.eventTimeMs());
-        }
         next.onComplete(done -> {
             inFlight.remove(id, next);
-            if (unpublished) {
+            if (inBacklog[0]) {
                 backlog.remove(hint.eventTimeMs());
             }
         });
@@ -122,19 +119,19 @@ final class OutboxRelay {
         });
     }
 
-    private Future<Void> settleWithRetries(OutboxHint hint, int failures) {
-        return attempt(hint).recover(failure -> {
+    private Future<Void> settleWithRetries(OutboxHint hint, int failures, boolean[] inBacklog) {
+        return attempt(hint, inBacklog).recover(failure -> {
             long ceiling = Math.min(5_000, 100L << Math.min(failures, 6));
             long pause = ceiling / 2 + ThreadLocalRandom.current().nextLong(ceiling / 2 + 1); // jitter: retries spread out
             if (failures % 10 == 0) {
                 LOG.warn("Publishing {} up to {} failed ({}); retrying in {} ms", hint.aggregateId(),
                         hint.sequenceNumber(), failure.toString(), pause);
             }
-            return vertx.timer(pause).compose(v -> settleWithRetries(hint, failures + 1));
+            return vertx.timer(pause).compose(v -> settleWithRetries(hint, failures + 1, inBacklog));
         });
     }
 
-    private Future<Void> attempt(OutboxHint hint) {
+    private Future<Void> attempt(OutboxHint hint, boolean[] inBacklog) {
         UUID id = hint.aggregateId();
         return watermark(id).compose(published -> {
             if (hint.sequenceNumber() <= published) {
@@ -142,6 +139,10 @@ final class OutboxRelay {
             }
             if (parked.containsKey(id)) {
                 return Future.succeededFuture(); // waits behind its dead letter for an operator
+            }
+            if (!inBacklog[0]) {
+                inBacklog[0] = true;
+                backlog.add(hint.eventTimeMs());
             }
             return events.head(id).compose(head -> {
                 if (hint.sequenceNumber() <= head.version()) {

@@ -83,6 +83,9 @@ public final class ProjectionVerticle extends VerticleBase {
     private boolean stopping;
     /** For the metrics (read on another thread): since when the records in hand have waited, and the dead letters. */
     private volatile long inHandSinceMs;
+    /** Dead-letter reads started, and the read under way when an aggregate was parked here (see loadParked). */
+    private long loadsStarted;
+    private final Map<UUID, Long> parkedDuringLoad = new HashMap<>();
     private volatile int parkedCount;
     private long appliedEvents;
     private long skippedEvents;
@@ -118,6 +121,7 @@ public final class ProjectionVerticle extends VerticleBase {
         // Another instance may have written these aggregates meanwhile: forget, and re-read what is parked.
         consumer.partitionsAssignedHandler(partitions -> {
             projected.values().forEach(Map::clear);
+            inHandSinceMs = 0; // records of revoked partitions are another instance's now
             parkedLoaded = loadParked();
         });
         vertx.eventBus().<JsonObject>localConsumer(Addresses.PROJECTIONS, this::operate);
@@ -136,12 +140,21 @@ public final class ProjectionVerticle extends VerticleBase {
     }
 
     private Future<Void> loadParked() {
+        long load = ++loadsStarted;
         List<Future<?>> loads = new ArrayList<>();
         for (String name : byName.keySet()) {
             loads.add(readModels.parked(name).onSuccess(events -> {
                 Map<UUID, ParkedEvent> mine = parked.get(name);
+                // What this instance parked after the read went out may not be in it: kept.
+                Map<UUID, ParkedEvent> since = new HashMap<>();
+                mine.forEach((id, event) -> {
+                    if (parkedDuringLoad.getOrDefault(id, 0L) >= load) {
+                        since.put(id, event);
+                    }
+                });
                 mine.clear();
                 events.forEach(event -> mine.put(event.aggregateId(), event));
+                mine.putAll(since);
                 countParked();
             }));
         }
@@ -167,6 +180,7 @@ public final class ProjectionVerticle extends VerticleBase {
 
     private Future<Void> process(KafkaConsumerRecords<String, String> batch) {
         if (batch.isEmpty()) {
+            inHandSinceMs = 0; // nothing waits (records of a failed poll would be read again)
             return Future.succeededFuture();
         }
         Map<TopicPartition, Long> firstOffsets = new HashMap<>();
@@ -332,6 +346,7 @@ public final class ProjectionVerticle extends VerticleBase {
     }
 
     private void countParked() {
+        parkedDuringLoad.keySet().removeIf(id -> parked.values().stream().noneMatch(mine -> mine.containsKey(id)));
         parkedCount = parked.values().stream().mapToInt(Map::size).sum();
     }
 
@@ -362,6 +377,7 @@ public final class ProjectionVerticle extends VerticleBase {
         return readModels.park(projection.name(), parkedEvent)
                 .onSuccess(v -> {
                     parked.get(projection.name()).put(aggregateId, parkedEvent);
+                    parkedDuringLoad.put(aggregateId, loadsStarted);
                     countParked();
                 });
     }
