@@ -40,8 +40,11 @@ class RebuildIT {
     private static final String TOKEN = "rebuild-it-token";
     private static final String RUN = UUID.randomUUID().toString();
     private static final Map<String, String> OPS = Map.of("Authorization", "Bearer " + TOKEN);
-    /** The rebuild's backoff: a poisoned aggregate holds a rebuild about 0.9 s (300 + 600 ms) before it fails. */
-    private static final long BACKOFF_MS = 300;
+    /**
+     * The rebuild's backoff: a poisoned aggregate holds a rebuild about 3 s (1 + 2 s) before it fails,
+     * time enough, on a loaded CI machine too, for what a test does while it runs.
+     */
+    private static final long BACKOFF_MS = 1_000;
     private static final int ATTEMPTS = 3;
     private static final List<String> STATUSES = List.of("CREATED", "CONFIRMED", "SHIPPED", "DELIVERED", "CANCELLED");
 
@@ -224,6 +227,9 @@ class RebuildIT {
             long newer;
             try {
                 older = startRebuild(http);
+                JsonObject running = rebuildStatus(http, "orders");
+                assertEquals("REBUILDING", running.getString("state"), running.encode());
+                assertEquals(older, running.getLong("epoch"));
                 // What an operator does about a rebuild that seems stuck on another server (or orphaned by a crash).
                 newer = startRebuild(other);
             } finally {
