@@ -113,8 +113,8 @@ public final class ProjectionVerticle extends VerticleBase {
                 "group.id", config.consumerGroup(),
                 "auto.offset.reset", "earliest",
                 "enable.auto.commit", "false",
-                "max.poll.records", "2000",
-                "max.partition.fetch.bytes", "4194304",
+                "max.poll.records", "10000",
+                "max.partition.fetch.bytes", "16777216",
                 "key.deserializer", "org.apache.kafka.common.serialization.StringDeserializer",
                 "value.deserializer", "org.apache.kafka.common.serialization.StringDeserializer")));
         consumer.exceptionHandler(e -> LOG.warn("Projection consumer: {}", e.toString()));

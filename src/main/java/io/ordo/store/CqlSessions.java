@@ -15,6 +15,9 @@ import java.time.Duration;
 /** Opens the driver session described by a {@link StoreConfig}, without blocking. */
 public final class CqlSessions {
 
+    /** Beyond this many waiting requests the driver refuses more: a backlog that large is an outage, not a burst. */
+    private static final int MAX_QUEUED_REQUESTS = 100_000;
+
     private CqlSessions() {
     }
 
@@ -26,6 +29,13 @@ public final class CqlSessions {
                 // DDL waits for this debounce window; the default second makes schema setup crawl.
                 .withDuration(DefaultDriverOption.METADATA_SCHEMA_WINDOW, Duration.ofMillis(10))
                 .withDuration(DefaultDriverOption.CONTROL_CONNECTION_AGREEMENT_TIMEOUT, config.requestTimeout())
+                // A burst (a relay draining a backlog, a projection applying a 2,000-record poll) can ask for
+                // more requests than a connection's 1,024 stream ids: queued here instead of failing with
+                // "no connection was available" and being retried after a backoff. (Time queued counts toward
+                // the request timeout: a queue that cannot drain in time is an overload, and fails as one.)
+                .withString(DefaultDriverOption.REQUEST_THROTTLER_CLASS, "ConcurrencyLimitingRequestThrottler")
+                .withInt(DefaultDriverOption.REQUEST_THROTTLER_MAX_CONCURRENT_REQUESTS, config.maxConcurrentRequests())
+                .withInt(DefaultDriverOption.REQUEST_THROTTLER_MAX_QUEUE_SIZE, MAX_QUEUED_REQUESTS)
                 .build();
         CqlSessionBuilder builder = CqlSession.builder()
                 .withLocalDatacenter(config.localDatacenter())

@@ -20,6 +20,7 @@ import java.util.Objects;
  * @param replication       the keyspace's replication map, in CQL
  * @param consistency       for reads and writes (LOCAL_QUORUM)
  * @param serialConsistency for the conditional batch and serial reads (LOCAL_SERIAL)
+ * @param maxConcurrentRequests requests the session runs at once; more wait in the driver's queue
  * @param snapshotEvery     an aggregate is snapshotted each time its version crosses a multiple of this
  * @param pageSize          rows per page when reading an event stream
  * @param topics            Kafka topic by aggregate type, recorded in each outbox row
@@ -34,6 +35,7 @@ public record StoreConfig(
         ConsistencyLevel consistency,
         ConsistencyLevel serialConsistency,
         Duration requestTimeout,
+        int maxConcurrentRequests,
         int snapshotEvery,
         int pageSize,
         Duration outboxTtl,
@@ -59,6 +61,9 @@ public record StoreConfig(
         if (snapshotEvery < 1) {
             throw new IllegalArgumentException("store.snapshotEvery must be >= 1, was " + snapshotEvery);
         }
+        if (maxConcurrentRequests < 1) {
+            throw new IllegalArgumentException("store.maxConcurrentRequests must be >= 1, was " + maxConcurrentRequests);
+        }
         if (pageSize < 1) {
             throw new IllegalArgumentException("store.pageSize must be >= 1, was " + pageSize);
         }
@@ -83,6 +88,7 @@ public record StoreConfig(
                 DefaultConsistencyLevel.valueOf(json.getString("consistency", "LOCAL_QUORUM")),
                 DefaultConsistencyLevel.valueOf(json.getString("serialConsistency", "LOCAL_SERIAL")),
                 Duration.ofMillis(json.getLong("requestTimeoutMs", 10_000L)),
+                json.getInteger("maxConcurrentRequests", 1_024),
                 json.getInteger("snapshotEvery", 100),
                 json.getInteger("pageSize", 1_000),
                 Duration.ofSeconds(json.getLong("outboxTtlSeconds", 7L * 24 * 3600)),
@@ -94,12 +100,12 @@ public record StoreConfig(
 
     public StoreConfig withKeyspace(String newKeyspace) {
         return new StoreConfig(contactPoints, localDatacenter, newKeyspace, dialect, replication, consistency,
-                serialConsistency, requestTimeout, snapshotEvery, pageSize, outboxTtl, topics, username, password, tls);
+                serialConsistency, requestTimeout, maxConcurrentRequests, snapshotEvery, pageSize, outboxTtl, topics, username, password, tls);
     }
 
     public StoreConfig withSnapshotEvery(int every) {
         return new StoreConfig(contactPoints, localDatacenter, keyspace, dialect, replication, consistency,
-                serialConsistency, requestTimeout, every, pageSize, outboxTtl, topics, username, password, tls);
+                serialConsistency, requestTimeout, maxConcurrentRequests, every, pageSize, outboxTtl, topics, username, password, tls);
     }
 
     /** Never the password: configurations end up in logs. */

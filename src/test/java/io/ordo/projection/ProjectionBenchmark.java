@@ -47,7 +47,7 @@ public final class ProjectionBenchmark {
 
     private static final int LANES = 64;
     private static final int COMMANDS = 3_000;
-    private static final int BACKLOG_AGGREGATES = 1_000;
+    private static final int BACKLOG_AGGREGATES = 4_000; // 20,000 events: each drain takes seconds, not a burst
     private static final int EVENTS_PER_AGGREGATE = 5;
 
     public static void main(String[] args) throws Exception {
