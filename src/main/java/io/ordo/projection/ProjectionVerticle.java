@@ -509,8 +509,7 @@ public final class ProjectionVerticle extends VerticleBase {
 
         @Override
         public Future<Boolean> hasStream(UUID id) {
-            return store.events().head(id)
-                    .map(head -> head.version() > 0 && projection.aggregateType().equals(head.aggregateType()));
+            return ProjectionVerticle.this.hasStream(projection, id);
         }
 
         @Override
@@ -659,8 +658,8 @@ public final class ProjectionVerticle extends VerticleBase {
     /** Catches a parked aggregate up from the event store and lets its events through again. */
     private <S> Future<JsonObject> retry(Projection<S> projection, UUID id) {
         String name = projection.name();
-        return store.events().head(id).compose(head -> {
-            if (head.version() == 0 || !projection.aggregateType().equals(head.aggregateType())) {
+        return hasStream(projection, id).compose(exists -> {
+            if (!exists) {
                 return Future.failedFuture(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, 404,
                         projection.aggregateType().toLowerCase() + " " + id + " does not exist"));
             }
@@ -681,6 +680,12 @@ public final class ProjectionVerticle extends VerticleBase {
     }
 
     // ---- helpers -----------------------------------------------------------------------------------
+
+    /** Whether the event store holds a stream of the projection's aggregate type under {@code id}. */
+    private Future<Boolean> hasStream(Projection<?> projection, UUID id) {
+        return store.events().head(id)
+                .map(head -> head.version() > 0 && projection.aggregateType().equals(head.aggregateType()));
+    }
 
     @SuppressWarnings("unchecked")
     private <S> AggregateRepository<S, ?, ?> repository(Projection<S> projection) {

@@ -137,9 +137,7 @@ public final class ReadModelStore {
                 .set("total_minor", totalMinor, Long.class).setString("currency", currency)
                 .setLong("version", order.version()).setInstant("updated_at", order.updatedAt())));
         for (OrderStatus status : delistFrom) {
-            lists.add(run(cql.deleteOrderByStatus().bind()
-                    .setLong("write_time", writeTime).setString("status", status.name())
-                    .setInstant("created_at", order.createdAt()).setUuid("order_id", order.id())));
+            lists.add(deleteOrderByStatus(status.name(), order.createdAt(), order.id(), writeTime));
         }
         if (joinCustomer) {
             lists.add(run(cql.addCustomerOrder().bind().setLong("write_time", writeTime)
