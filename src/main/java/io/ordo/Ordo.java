@@ -8,6 +8,7 @@ import io.ordo.config.OrdoConfig;
 import io.ordo.domain.customer.CustomerDecider;
 import io.ordo.domain.order.OrderDecider;
 import io.ordo.embedded.CassandraOptions;
+import io.ordo.embedded.ChildJvm;
 import io.ordo.embedded.EmbeddedCassandra;
 import io.ordo.embedded.EmbeddedKafka;
 import io.ordo.embedded.KafkaOptions;
@@ -32,6 +33,7 @@ import io.ordo.store.Store;
 import io.ordo.store.StoreRequest;
 import io.ordo.store.StoreVerticle;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
@@ -53,6 +55,12 @@ import java.util.concurrent.CompletionStage;
 public final class Ordo {
 
     private static final Logger LOG = LoggerFactory.getLogger(Ordo.class);
+    /** A child that dies on its own (its OOM, a kill) is started again: 1 s, doubling to 30 s while it keeps dying. */
+    /** Of the shutdown budget, what the children get to drain, and what closing the session and health checks get. */
+    private static final long CHILDREN_STOP_MS = 12_000;
+    private static final long CLOSE_MS = 4_000;
+    private static final ChildJvm.Backoff CHILD_RESTARTS =
+            new ChildJvm.Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(60));
 
     private final Vertx vertx;
     private final OrdoConfig config;
@@ -112,7 +120,7 @@ public final class Ordo {
             }
         }
         if (config.projections().enabled()) {
-            chain = chain.compose(v -> supervisor.deploy("projections", () -> new ProjectionVerticle(config, store, metrics), 1));
+            chain = chain.compose(v -> supervisor.deploy("projections", () -> new ProjectionVerticle(config, store, metrics, faults), 1));
         }
         if (config.http().enabled()) {
             chain = chain.compose(v -> supervisor.deploy("http", () -> new HttpVerticle(config, contract, metrics, health),
@@ -152,12 +160,41 @@ public final class Ordo {
         return this;
     }
 
-    /** Undeploys Ordo's verticles (newest first), closes the session and stops the embedded Cassandra and Kafka, if any. */
+    /**
+     * Undeploys Ordo's verticles (newest first), closes the session and stops the embedded Cassandra
+     * and Kafka, if any, within {@code shutdownTimeoutMs} in all, whatever is unreachable: each step
+     * gets its share of the time and is left behind when it overruns it (what was committed and not
+     * yet published stays in the outbox for the next start).
+     */
     public Future<Void> undeploy() {
-        Future<Void> chain = supervisor.undeployAll();
-        return chain.compose(v -> health.close().otherwiseEmpty())
-                .compose(v -> store.close().otherwiseEmpty())
-                .compose(v -> stopChildren(vertx, new Children(cassandra, kafka)));
+        long budget = config.shutdownTimeoutMs();
+        long deadline = System.currentTimeMillis() + budget;
+        boolean children = cassandra != null || kafka != null;
+        // The children need seconds of their own to drain (Cassandra flushes its memtables).
+        long forVerticles = children ? Math.max(budget / 2, budget - CHILDREN_STOP_MS) : budget - CLOSE_MS;
+        return within(supervisor.undeployAll(), forVerticles, "undeploying Ordo's verticles")
+                .compose(v -> within(health.close(), CLOSE_MS / 4, "closing the health checks"))
+                .compose(v -> within(store.close(), CLOSE_MS * 3 / 4, "closing the store's session"))
+                .compose(v -> stopChildren(vertx, new Children(cassandra, kafka),
+                        Duration.ofMillis(Math.max(1_000, deadline - System.currentTimeMillis()))));
+    }
+
+    /** {@code step}, or given up after {@code ms} with a warning; never a failure (a stop goes on). */
+    private Future<Void> within(Future<?> step, long ms, String what) {
+        Promise<Void> done = Promise.promise();
+        long timer = vertx.setTimer(Math.max(1, ms), t -> {
+            if (done.tryComplete()) {
+                LOG.warn("Shutdown: {} took more than {} ms; going on without it", what, ms);
+            }
+        });
+        step.onComplete(result -> {
+            vertx.cancelTimer(timer);
+            if (result.failed()) {
+                LOG.warn("Shutdown: {} failed: {}", what, result.cause().toString());
+            }
+            done.tryComplete();
+        });
+        return done.future();
     }
 
     /** The child processes of embedded mode; null when not started. */
@@ -180,32 +217,42 @@ public final class Ordo {
             cassandra.stop();
             throw e;
         }
+        kafka.restartWhenItDies(CHILD_RESTARTS);
         return new Children(cassandra, kafka);
     }
 
     private static Future<Void> stopChildren(Vertx vertx, Children children) {
-        return vertx.executeBlocking(() -> {
-            if (children.kafka() != null) {
-                children.kafka().stop();
-            }
-            if (children.cassandra() != null) {
-                children.cassandra().stop();
-            }
-            return null;
-        });
+        return stopChildren(vertx, children, Duration.ofSeconds(20));
+    }
+
+    /** Stops both children side by side, each given {@code grace} to drain before it is killed. */
+    private static Future<Void> stopChildren(Vertx vertx, Children children, Duration grace) {
+        Future<Void> kafka = children.kafka() == null ? Future.succeededFuture()
+                : vertx.executeBlocking(() -> {
+                    children.kafka().stop(grace);
+                    return null;
+                }, false);
+        Future<Void> cassandra = children.cassandra() == null ? Future.succeededFuture()
+                : vertx.executeBlocking(() -> {
+                    children.cassandra().stop(grace);
+                    return null;
+                }, false);
+        return Future.join(kafka, cassandra).mapEmpty();
     }
 
     private static EmbeddedCassandra startCassandra(OrdoConfig config) throws IOException {
         OrdoConfig.Embedded embedded = config.embedded();
         EmbeddedCassandra cassandra = new EmbeddedCassandra(CassandraOptions.defaults(embedded.dataDir().resolve("cassandra"))
                 .withPorts(embedded.cassandraCqlPort(), embedded.cassandraStoragePort())
-                .withHeap(embedded.cassandraHeap()));
+                .withHeap(embedded.cassandraHeap())
+                .withCommitLog(embedded.commitLog()));
         try {
             cassandra.start();
         } catch (IOException | UncheckedIOException e) {
             LOG.error("The embedded Cassandra did not start: {}", e.getMessage());
             throw e;
         }
+        cassandra.restartWhenItDies(CHILD_RESTARTS);
         return cassandra;
     }
 

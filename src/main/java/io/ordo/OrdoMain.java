@@ -29,8 +29,8 @@ import java.util.concurrent.TimeoutException;
 public final class OrdoMain {
 
     private static final Logger LOG = LoggerFactory.getLogger(OrdoMain.class);
-    /** How long the JVM's exit waits for the graceful stop. */
-    private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(60);
+    /** Beyond Ordo's own shutdown budget, what the JVM's exit waits for the rest (closing Vert.x). */
+    private static final Duration SHUTDOWN_SLACK = Duration.ofSeconds(2);
 
     private OrdoMain() {
     }
@@ -59,16 +59,22 @@ public final class OrdoMain {
                     ordo.config().http().host(), ordo.config().http().port(), ordo.config().mode().name().toLowerCase());
             // The embedded Cassandra and Kafka have shutdown hooks of their own, run alongside this one:
             // they must wait for the graceful stop below, which needs them and stops them last.
-            ordo.stopChildrenOnJvmExitAfter(stopped, SHUTDOWN_TIMEOUT);
+            Duration budget = Duration.ofMillis(ordo.config().shutdownTimeoutMs()).plus(SHUTDOWN_SLACK);
+            ordo.stopChildrenOnJvmExitAfter(stopped, budget);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                LOG.info("Stopping Ordo");
-                ordo.undeploy().eventually(vertx::close).onComplete(done -> stopped.complete(null));
+                LOG.info("Stopping Ordo (within {} ms)", ordo.config().shutdownTimeoutMs());
+                long begin = System.nanoTime();
+                ordo.undeploy().onComplete(done -> {
+                    stopped.complete(null);
+                    vertx.close(); // nothing of Ordo's left to wait for; the JVM exits once this hook returns
+                });
                 try {
-                    stopped.get(SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                    stopped.get(budget.toMillis(), TimeUnit.MILLISECONDS);
+                    LOG.info("Stopped Ordo in {} ms", (System.nanoTime() - begin) / 1_000_000);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 } catch (ExecutionException | TimeoutException e) {
-                    LOG.warn("Ordo did not stop within {}", SHUTDOWN_TIMEOUT);
+                    LOG.warn("Ordo did not stop within {}", budget);
                 }
             }, "ordo-shutdown"));
         }).onFailure(failure -> {

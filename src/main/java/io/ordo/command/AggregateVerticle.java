@@ -400,9 +400,7 @@ public final class AggregateVerticle extends VerticleBase {
     /** Publishes the events, frees addresses the customer moved away from, snapshots at the interval. */
     private Future<Void> afterCommit(Aggregate<Object> base, Aggregate<Object> committed, List<EventEnvelope<?>> events,
                                      Batch batch) {
-        EventEnvelope<?> last = events.get(events.size() - 1);
-        vertx.eventBus().send(Addresses.RELAY, new OutboxHint(committed.id(), last.sequenceNumber(), last.eventId(),
-                events.get(0).timestamp().toEpochMilli()));
+        vertx.eventBus().send(Addresses.RELAY, OutboxHint.committed(events));
         String kept = committed.state() instanceof CustomerState customer ? customer.email() : null;
         List<Future<?>> releases = new ArrayList<>();
         for (EventEnvelope<?> event : events) {

@@ -1,11 +1,13 @@
 package io.ordo.config;
 
+import io.ordo.embedded.CassandraOptions;
 import io.ordo.store.StoreConfig;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -18,7 +20,7 @@ import java.util.TreeMap;
  */
 public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates aggregates, StoreConfig store,
                          int storeInstances, Relay relay, Projections projections, String opsToken,
-                         long readyMaxBacklogMs, int eventLoops) {
+                         long readyMaxBacklogMs, int eventLoops, long shutdownTimeoutMs) {
 
     public enum Mode {
         /** Ordo starts its own Cassandra (and, later, Kafka) as child processes. */
@@ -27,8 +29,11 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
         EXTERNAL
     }
 
+    /**
+     * @param commitLog how the child Cassandra syncs its commit log (what a power loss may take)
+     */
     public record Embedded(Path dataDir, int cassandraCqlPort, int cassandraStoragePort, String cassandraHeap,
-                           int kafkaPort, int kafkaControllerPort, String kafkaHeap) {
+                           int kafkaPort, int kafkaControllerPort, String kafkaHeap, CassandraOptions.CommitLogSync commitLog) {
     }
 
     /** Kafka client properties whose values may be printed; any other (JAAS config, passwords, keys) is hidden. */
@@ -49,11 +54,13 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
      * @param cdcConfidenceWindowMs  how far behind now the CDC reader stays: never below the write timeout,
      *                               so a slow write is never behind the reader
      * @param kafka                  extra Kafka client properties for every client (e.g. security.protocol)
+     * @param maxConcurrentAggregates aggregates the relay publishes at once (each at most a page of events in
+     *                               flight); the others wait their turn
      */
     public record Relay(boolean enabled, boolean fastPath, String bootstrapServers, long pollIntervalMs, long pollDelayMs,
                         long verificationWindowMs, int initialLookbackMinutes, int breakerMaxFailures,
                         long breakerResetTimeoutMs, int maxRecordBytes, long cdcQueryWindowMs,
-                        long cdcConfidenceWindowMs, int cdcWorkers, Map<String, String> kafka) {
+                        long cdcConfidenceWindowMs, int cdcWorkers, Map<String, String> kafka, int maxConcurrentAggregates) {
 
         public Relay {
             kafka = Map.copyOf(kafka);
@@ -84,7 +91,8 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
                     + ", verificationWindowMs=" + verificationWindowMs + ", initialLookbackMinutes=" + initialLookbackMinutes
                     + ", breakerMaxFailures=" + breakerMaxFailures + ", breakerResetTimeoutMs=" + breakerResetTimeoutMs
                     + ", maxRecordBytes=" + maxRecordBytes + ", cdcQueryWindowMs=" + cdcQueryWindowMs
-                    + ", cdcConfidenceWindowMs=" + cdcConfidenceWindowMs + ", cdcWorkers=" + cdcWorkers + ", kafka=" + shown + "]";
+                    + ", cdcConfidenceWindowMs=" + cdcConfidenceWindowMs + ", cdcWorkers=" + cdcWorkers + ", kafka=" + shown
+                    + ", maxConcurrentAggregates=" + maxConcurrentAggregates + "]";
         }
     }
 
@@ -123,7 +131,8 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
     /** Never the ops token or the Kafka client properties (they may hold credentials): configurations end up in logs. */
     @Override
     public String toString() {
-        return "OrdoConfig[mode=" + mode + ", eventLoops=" + eventLoops + ", http=" + http + ", store=" + store
+        return "OrdoConfig[mode=" + mode + ", eventLoops=" + eventLoops + ", shutdownTimeoutMs=" + shutdownTimeoutMs
+                + ", http=" + http + ", store=" + store
                 + ", relay.enabled=" + relay.enabled()
                 + ", relay.bootstrapServers=" + relay.bootstrapServers() + ", projections=" + projections
                 + ", opsToken=" + (opsToken == null ? "none" : "***") + "]";
@@ -156,6 +165,8 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
             variable("ORDO_MODE", "mode", Kind.TEXT),
             variable("ORDO_EVENT_LOOPS", "eventLoops", Kind.INT),
             variable("ORDO_DATA_DIR", "embedded.dataDir", Kind.TEXT),
+            variable("ORDO_COMMITLOG_SYNC", "embedded.commitLogSync", Kind.TEXT),
+            variable("ORDO_SHUTDOWN_TIMEOUT_MS", "shutdownTimeoutMs", Kind.LONG),
             variable("ORDO_CASSANDRA_PORT", "embedded.cassandraCqlPort", Kind.INT),
             variable("ORDO_HTTP_HOST", "http.host", Kind.TEXT),
             variable("ORDO_HTTP_PORT", "http.port", Kind.INT),
@@ -190,14 +201,21 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
             "ORDO_KAFKA_TRUSTSTORE_PASSWORD", "ssl.truststore.password");
 
     public static OrdoConfig fromJson(JsonObject json) {
+        Mode mode = Mode.valueOf(json.getString("mode", "embedded").toUpperCase());
         JsonObject embedded = json.getJsonObject("embedded", new JsonObject());
         JsonObject http = json.getJsonObject("http", new JsonObject());
         JsonObject aggregates = json.getJsonObject("aggregates", new JsonObject());
         JsonObject relay = json.getJsonObject("relay", new JsonObject());
         JsonObject projections = json.getJsonObject("projections", new JsonObject());
-        StoreConfig store = StoreConfig.fromJson(json.getJsonObject("store", new JsonObject()));
+        JsonObject storeSection = json.getJsonObject("store", new JsonObject());
+        if (mode == Mode.EMBEDDED) {
+            // The store and the relay use the children Ordo starts, on whatever ports they were given.
+            storeSection = storeSection.copy().put("contactPoints",
+                    new JsonArray().add("127.0.0.1:" + embedded.getInteger("cassandraCqlPort", 9042)));
+            relay = relay.copy().put("bootstrapServers", "127.0.0.1:" + embedded.getInteger("kafkaPort", 9092));
+        }
+        StoreConfig store = StoreConfig.fromJson(storeSection);
         long writeTimeout = store.requestTimeout().toMillis();
-        Mode mode = Mode.valueOf(json.getString("mode", "embedded").toUpperCase());
         return new OrdoConfig(
                 mode,
                 new Embedded(Path.of(embedded.getString("dataDir", "data")),
@@ -206,7 +224,10 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
                         embedded.getString("cassandraHeap", "512m"),
                         embedded.getInteger("kafkaPort", 9092),
                         embedded.getInteger("kafkaControllerPort", 9093),
-                        embedded.getString("kafkaHeap", "512m")),
+                        embedded.getString("kafkaHeap", "512m"),
+                        CassandraOptions.CommitLogSync.of(embedded.getString("commitLogSync", "group"),
+                                Duration.ofMillis(embedded.getLong("commitLogSyncMs",
+                                        "group".equalsIgnoreCase(embedded.getString("commitLogSync", "group")) ? 10L : 10_000L)))),
                 new Http(http.getBoolean("enabled", true), http.getString("host", "0.0.0.0"),
                         http.getInteger("port", 8080), http.getInteger("instances", 2),
                         http.getLong("bodyLimitBytes", 65_536L), http.getInteger("wsMaxQueuedBytes", 1 << 20)),
@@ -215,7 +236,7 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
                         aggregates.getInteger("maxRetries", 5), aggregates.getBoolean("groupCommit", true),
                         positive(aggregates.getInteger("maxBatch", 64), "aggregates.maxBatch")),
                 store,
-                positive(json.getJsonObject("store", new JsonObject()).getInteger("instances", 2), "store.instances"),
+                positive(storeSection.getInteger("instances", 2), "store.instances"),
                 new Relay(relay.getBoolean("enabled", true),
                         relay.getBoolean("fastPath", true),
                         relay.getString("bootstrapServers", "127.0.0.1:9092"),
@@ -229,7 +250,8 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
                         relay.getLong("cdcQueryWindowMs", 5_000L),
                         Math.max(relay.getLong("cdcConfidenceWindowMs", writeTimeout), writeTimeout),
                         relay.getInteger("cdcWorkers", 2),
-                        strings(relay.getJsonObject("kafka", new JsonObject()))),
+                        strings(relay.getJsonObject("kafka", new JsonObject())),
+                        positive(relay.getInteger("maxConcurrentAggregates", 64), "relay.maxConcurrentAggregates")),
                 new Projections(projections.getBoolean("enabled", true) && relay.getBoolean("enabled", true),
                         projections.getString("consumerGroup", "ordo-projections"),
                         positive(projections.getInteger("maxAttempts", 5), "projections.maxAttempts"),
@@ -239,7 +261,8 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
                         positive(projections.getInteger("rebuildConcurrency", 16), "projections.rebuildConcurrency")),
                 json.getJsonObject("ops", new JsonObject()).getString("token"),
                 json.getJsonObject("ops", new JsonObject()).getLong("readyMaxBacklogMs", 60_000L),
-                eventLoops(json.getInteger("eventLoops", 0), mode));
+                eventLoops(json.getInteger("eventLoops", 0), mode),
+                positive(json.getLong("shutdownTimeoutMs", 30_000L), "shutdownTimeoutMs"));
     }
 
     /**
@@ -336,6 +359,13 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
         Map<String, String> strings = new HashMap<>();
         json.forEach(entry -> strings.put(entry.getKey(), String.valueOf(entry.getValue())));
         return strings;
+    }
+
+    private static long positive(long value, String key) {
+        if (value < 1) {
+            throw new IllegalArgumentException(key + " must be >= 1, was " + value);
+        }
+        return value;
     }
 
     private static int positive(int value, String key) {

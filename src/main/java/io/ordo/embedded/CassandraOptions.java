@@ -14,9 +14,61 @@ import java.util.regex.Pattern;
   * @param storagePort  internode port, normally 7000; bound even by a single node
   * @param heap         child {@code -Xmx}, in JVM syntax ({@code 512m}, {@code 1g})
   * @param startTimeout how long {@link EmbeddedCassandra#start()} waits for the CQL port
+  * @param commitLog    how the commit log reaches the disk: what a power loss may take
+  * @param systemTables whether schema changes are synced (always, but for throwaway test nodes)
   */
 public record CassandraOptions(
-        Path dataDir, String host, int cqlPort, int storagePort, String heap, Duration startTimeout) {
+        Path dataDir, String host, int cqlPort, int storagePort, String heap, Duration startTimeout,
+        CommitLogSync commitLog, SystemTables systemTables) {
+
+    /**
+     * When Cassandra syncs its commit log. A process that dies (kill -9, an OOM) loses nothing either
+     * way: the log is in the operating system's page cache. A power loss or a kernel crash loses what
+     * was not synced yet:
+     * {@code PERIODIC} acknowledges writes at once and syncs every {@code interval} (up to that much
+     * acknowledged data lost); {@code GROUP} acknowledges a write only once a sync that covers it is
+     * done, syncing at most once every {@code interval} (nothing acknowledged is lost; each write
+     * waits up to the window).
+     */
+    public record CommitLogSync(Mode mode, Duration interval) {
+
+        public enum Mode { PERIODIC, GROUP }
+
+        public CommitLogSync {
+            Objects.requireNonNull(mode, "mode");
+            Objects.requireNonNull(interval, "interval");
+            if (interval.isNegative() || interval.isZero()) {
+                throw new IllegalArgumentException("the commit log's sync interval must be positive: " + interval);
+            }
+        }
+
+        /**
+         * Ordo's default: nothing acknowledged is lost, whatever dies. (Cassandra's own default, periodic
+         * every 10 s, loses up to the last 10 s of acknowledged writes even to a kill -9 of the node: replay
+         * stops at the last sync marker, and the log past it is not read.)
+         */
+        public static final CommitLogSync DEFAULT = new CommitLogSync(Mode.GROUP, Duration.ofMillis(10));
+
+        /** Cassandra's own default: acknowledged at once, synced every 10 s. For nodes whose data is thrown away. */
+        public static final CommitLogSync PERIODIC_10S = new CommitLogSync(Mode.PERIODIC, Duration.ofSeconds(10));
+
+        /** {@code periodic} or {@code group}, as configured. */
+        public static CommitLogSync of(String mode, Duration interval) {
+            try {
+                return new CommitLogSync(Mode.valueOf(mode.toUpperCase(java.util.Locale.ROOT)), interval);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("the commit log's sync mode is periodic or group, not " + mode);
+            }
+        }
+    }
+
+    /**
+     * Whether Cassandra syncs its system tables (the schema among them). {@code UNSYNCED} is
+     * {@code -Dcassandra.unsafesystem=true}: faster schema changes, but a node killed minutes after a
+     * {@code CREATE KEYSPACE} restarts without it, and drops the keyspace's data from its commit log
+     * too. Only for nodes that are never killed and restarted on the same data (a test run's node).
+     */
+    public enum SystemTables { SYNCED, UNSYNCED }
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_CQL_PORT = 9042;
@@ -45,27 +97,37 @@ public record CassandraOptions(
         if (startTimeout.isNegative() || startTimeout.isZero()) {
             throw new IllegalArgumentException("startTimeout must be positive: " + startTimeout);
         }
+        Objects.requireNonNull(commitLog, "commitLog");
+        Objects.requireNonNull(systemTables, "systemTables");
         // Absolute and normalized: the path is written into the child's command line and later
         // compared against it to recognise a leftover child.
         dataDir = dataDir.toAbsolutePath().normalize();
     }
 
-    /** Default host, ports, heap and timeout for a node in {@code dataDir}. */
+    /** Default host, ports, heap, timeout and durability for a node in {@code dataDir}. */
     public static CassandraOptions defaults(Path dataDir) {
         return new CassandraOptions(dataDir, DEFAULT_HOST, DEFAULT_CQL_PORT, DEFAULT_STORAGE_PORT,
-                DEFAULT_HEAP, DEFAULT_START_TIMEOUT);
+                DEFAULT_HEAP, DEFAULT_START_TIMEOUT, CommitLogSync.DEFAULT, SystemTables.SYNCED);
     }
 
     public CassandraOptions withPorts(int cqlPort, int storagePort) {
-        return new CassandraOptions(dataDir, host, cqlPort, storagePort, heap, startTimeout);
+        return new CassandraOptions(dataDir, host, cqlPort, storagePort, heap, startTimeout, commitLog, systemTables);
     }
 
     public CassandraOptions withHeap(String heap) {
-        return new CassandraOptions(dataDir, host, cqlPort, storagePort, heap, startTimeout);
+        return new CassandraOptions(dataDir, host, cqlPort, storagePort, heap, startTimeout, commitLog, systemTables);
     }
 
     public CassandraOptions withStartTimeout(Duration startTimeout) {
-        return new CassandraOptions(dataDir, host, cqlPort, storagePort, heap, startTimeout);
+        return new CassandraOptions(dataDir, host, cqlPort, storagePort, heap, startTimeout, commitLog, systemTables);
+    }
+
+    public CassandraOptions withCommitLog(CommitLogSync commitLog) {
+        return new CassandraOptions(dataDir, host, cqlPort, storagePort, heap, startTimeout, commitLog, systemTables);
+    }
+
+    public CassandraOptions withSystemTables(SystemTables systemTables) {
+        return new CassandraOptions(dataDir, host, cqlPort, storagePort, heap, startTimeout, commitLog, systemTables);
     }
 
     /** {@link #heap()} in bytes. */

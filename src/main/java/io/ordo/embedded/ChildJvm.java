@@ -63,6 +63,8 @@ public final class ChildJvm implements AutoCloseable {
     /** Children drain in seconds on SIGTERM; past this they are killed. */
     private static final Duration STOP_GRACE = Duration.ofSeconds(20);
     private static final Duration KILL_GRACE = Duration.ofSeconds(10);
+    /** What SIGTERM gets when the owner's stop already took all of its time. */
+    private static final Duration LATE_STOP_GRACE = Duration.ofSeconds(3);
     private static final Duration PROBE_TIMEOUT = Duration.ofMillis(250);
     private static final int LOG_TAIL_LINES = 40;
     /** Ties a running child to its data directory, so a leftover is recognised and a stranger left alone. */
@@ -81,6 +83,17 @@ public final class ChildJvm implements AutoCloseable {
     private volatile OwnerStop ownerStop;
 
     private record OwnerStop(CompletionStage<?> stopped, Duration atMost) {
+    }
+
+    /** Restarts after the child dies on its own: see {@link #restartWhenItDies}. Null: a death is left alone. */
+    private volatile Backoff restarts;
+    /** What {@link #startWith} ran before the launch: run again before each restart (it is idempotent). */
+    private Preparation preparation = () -> { };
+    private final java.util.concurrent.atomic.AtomicInteger restartCount = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile long startedAtMs;
+
+    /** The pause before each restart: {@code first}, doubling while restarts keep failing, at most {@code max}. */
+    public record Backoff(Duration first, Duration max, Duration stable) {
     }
 
     public ChildJvm(Spec spec, ArtifactResolver resolver) {
@@ -131,6 +144,12 @@ public final class ChildJvm implements AutoCloseable {
         for (Map.Entry<Integer, String> port : spec.ports().entrySet()) {
             requirePortFree(spec.name(), spec.host(), port.getKey(), port.getValue());
         }
+        this.preparation = preparation;
+        launchAndAwaitReady();
+    }
+
+    /** The launch itself: the checks of {@link #startWith} are done, and {@link #preparation} is to run. */
+    private void launchAndAwaitReady() throws IOException {
         preparation.prepare();
         long resolving = System.nanoTime();
         List<Path> classpath = resolver.resolve(spec.artifacts());
@@ -145,8 +164,75 @@ public final class ChildJvm implements AutoCloseable {
             Runtime.getRuntime().addShutdownHook(shutdownHook);
             awaitReadyPort(child, resolved);
         } catch (IOException | RuntimeException e) {
-            stop();
+            stopHolding();
             throw e;
+        }
+        startedAtMs = System.currentTimeMillis();
+        child.onExit().thenRun(() -> diedOnItsOwn(child));
+    }
+
+    /**
+     * From now on, a child that exits without {@link #stop()} (its OOM, a kill, a crash) is started
+     * again, after a pause of {@code backoff.first()} that doubles while restarts keep failing (up to
+     * {@code backoff.max()}) and starts over once a restarted child has run {@code backoff.stable()}.
+     * Each restart runs the checks and the preparation of a first start. Does not block.
+     */
+    public void restartWhenItDies(Backoff backoff) {
+        restarts = backoff;
+    }
+
+    /** How many times the child was started again after dying on its own. */
+    public int restarts() {
+        return restartCount.get();
+    }
+
+    private void diedOnItsOwn(Process dead) {
+        Backoff backoff = restarts;
+        if (backoff == null || process != dead) {
+            return; // stopped on purpose, or nobody asked for restarts
+        }
+        LOG.error("{} pid {} died on its own (exit code {}); restarting it{}", spec.name(), dead.pid(), dead.exitValue(),
+                tailOf(stdoutFile()));
+        Thread keeper = new Thread(() -> restartAfter(dead, backoff), "embedded-" + spec.name().toLowerCase() + "-restart");
+        keeper.setDaemon(true);
+        keeper.start();
+    }
+
+    /** Restarts the dead child, pausing before each attempt; gives up only once {@link #stop()} is called. */
+    private void restartAfter(Process dead, Backoff backoff) {
+        long pause = backoff.first().toMillis();
+        if (System.currentTimeMillis() - startedAtMs < backoff.stable().toMillis()) {
+            // It died soon after its last start: keep backing off instead of starting over.
+            pause = Math.min(backoff.max().toMillis(), pause * (1L << Math.min(restartCount.get(), 6)));
+        }
+        while (true) {
+            try {
+                Thread.sleep(pause);
+            } catch (InterruptedException e) {
+                return;
+            }
+            synchronized (this) {
+                if (restarts == null || process != dead) {
+                    return; // stopped meanwhile
+                }
+                process = null;
+                removeShutdownHook();
+                try {
+                    stopLeftover();
+                    for (Map.Entry<Integer, String> port : spec.ports().entrySet()) {
+                        requirePortFree(spec.name(), spec.host(), port.getKey(), port.getValue());
+                    }
+                    launchAndAwaitReady();
+                    restartCount.incrementAndGet();
+                    LOG.info("{} restarted, pid {}", spec.name(), process.pid());
+                    return;
+                } catch (IOException | RuntimeException e) {
+                    process = dead; // still the one to replace; a stop() meanwhile is seen through restarts
+                    LOG.error("Restarting {} failed; trying again in {} ms: {}", spec.name(),
+                            Math.min(backoff.max().toMillis(), pause * 2), e.getMessage());
+                }
+            }
+            pause = Math.min(backoff.max().toMillis(), pause * 2);
         }
     }
 
@@ -206,15 +292,29 @@ public final class ChildJvm implements AutoCloseable {
         return child;
     }
 
-    /** Stops the child: SIGTERM, up to 20 s to drain, then SIGKILL. Idempotent. */
-    public synchronized void stop() {
+    /** Stops the child: SIGTERM, up to 20 s to drain, then SIGKILL. Idempotent; no restart follows. */
+    public void stop() {
+        stop(STOP_GRACE);
+    }
+
+    /** Stops the child: SIGTERM, up to {@code grace} to drain, then SIGKILL. Idempotent; no restart follows. */
+    public void stop(Duration grace) {
+        restarts = null; // before the monitor: a restart holding it sees this at its next step
+        stopHolding(grace);
+    }
+
+    private synchronized void stopHolding() {
+        stopHolding(STOP_GRACE);
+    }
+
+    private synchronized void stopHolding(Duration grace) {
         Process child = process;
         if (child == null) {
             return;
         }
         long begin = System.nanoTime();
         boolean wasAlive = child.isAlive();
-        boolean exited = terminate(child.toHandle(), spec.name() + " child");
+        boolean exited = terminate(child.toHandle(), spec.name() + " child", grace);
         process = null;
         removeShutdownHook();
         if (exited) {
@@ -322,14 +422,18 @@ public final class ChildJvm implements AutoCloseable {
 
     /** SIGTERM, wait, SIGKILL, wait. Returns whether the process is gone. */
     private static boolean terminate(ProcessHandle handle, String what) {
+        return terminate(handle, what, STOP_GRACE);
+    }
+
+    private static boolean terminate(ProcessHandle handle, String what, Duration grace) {
         if (!handle.isAlive()) {
             return true;
         }
         handle.destroy(); // SIGTERM: Cassandra's own hook drains and flushes the commit log.
-        if (awaitExit(handle, STOP_GRACE)) {
+        if (awaitExit(handle, grace)) {
             return true;
         }
-        LOG.warn("{} pid {} ignored SIGTERM for {}; killing it", what, handle.pid(), STOP_GRACE);
+        LOG.warn("{} pid {} ignored SIGTERM for {}; killing it", what, handle.pid(), grace);
         handle.destroyForcibly();
         return awaitExit(handle, KILL_GRACE);
     }
@@ -357,26 +461,32 @@ public final class ChildJvm implements AutoCloseable {
     }
 
     private void stopOnJvmExit() {
-        awaitOwnerStop();
+        boolean ownerLate = !awaitOwnerStop();
+        restarts = null; // the JVM is going: a child that dies now stays dead
         Process child = process; // null once the owner's stop() is done
-        if (child != null && terminate(child.toHandle(), spec.name() + " child")) {
+        // An owner that ran out of time leaves the child little: the JVM's exit is already late.
+        if (child != null && terminate(child.toHandle(), spec.name() + " child", ownerLate ? LATE_STOP_GRACE : STOP_GRACE)) {
             deletePidFile(child.pid());
         }
     }
 
-    private void awaitOwnerStop() {
+    /** Waits for the owner's own stop; false if it did not end within its time. */
+    private boolean awaitOwnerStop() {
         OwnerStop owner = ownerStop;
         if (owner == null) {
-            return;
+            return true;
         }
         try {
             owner.stopped().toCompletableFuture().get(owner.atMost().toMillis(), TimeUnit.MILLISECONDS);
+            return true;
         } catch (TimeoutException e) {
             LOG.warn("{}'s owner did not stop it within {} of the JVM's exit; stopping it now", spec.name(), owner.atMost());
+            return false;
         } catch (ExecutionException e) {
-            // The owner's stop failed: the child is the hook's to stop.
+            return true; // The owner's stop failed: the child is the hook's to stop.
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return false;
         }
     }
 

@@ -129,9 +129,31 @@ public final class EmbeddedCassandra implements AutoCloseable {
         }
     }
 
+    /** Stops the child: SIGTERM, up to {@code grace} to drain, then SIGKILL. Blocking; idempotent. */
+    public void stop(Duration grace) {
+        ChildJvm running = child;
+        if (running != null) {
+            running.stop(grace);
+        }
+    }
+
     @Override
     public void close() {
         stop();
+    }
+
+    /** For the running node: see {@link ChildJvm#restartWhenItDies}. Does not block. */
+    public void restartWhenItDies(ChildJvm.Backoff backoff) {
+        ChildJvm running = child;
+        if (running != null) {
+            running.restartWhenItDies(backoff);
+        }
+    }
+
+    /** How many times the running node was started again after dying on its own. */
+    public int restarts() {
+        ChildJvm running = child;
+        return running == null ? 0 : running.restarts();
     }
 
     /** For the running node: see {@link ChildJvm#stopOnJvmExitAfter}. Does not block. */
@@ -169,8 +191,10 @@ public final class EmbeddedCassandra implements AutoCloseable {
         args.add("-Dcassandra.skip_wait_for_gossip_to_settle=0");
         args.add("-Dcassandra.ring_delay_ms=100");
         args.add("-Dcassandra.shutdown_announce_in_ms=0");
-        // Skips fsync of system tables: a dev node trades durability of its own metadata for speed.
-        args.add("-Dcassandra.unsafesystem=true");
+        if (options.systemTables() == CassandraOptions.SystemTables.UNSYNCED) {
+            // Never on a node whose data must survive a kill: see SystemTables.
+            args.add("-Dcassandra.unsafesystem=true");
+        }
         // Avoids measuring memtable row overhead at start-up (about 2 s).
         args.add("-Dcassandra.memtable.row_overhead_size=180");
         // Without it Cassandra logs DEBUG to the console.
@@ -196,8 +220,10 @@ public final class EmbeddedCassandra implements AutoCloseable {
                 "storage_port: " + options.storagePort(),
                 "native_transport_port: " + options.cqlPort(),
                 "start_native_transport: true",
-                "commitlog_sync: periodic",
-                "commitlog_sync_period: 10000ms",
+                "commitlog_sync: " + options.commitLog().mode().name().toLowerCase(java.util.Locale.ROOT),
+                (options.commitLog().mode() == CassandraOptions.CommitLogSync.Mode.GROUP
+                        ? "commitlog_sync_group_window: " : "commitlog_sync_period: ")
+                        + options.commitLog().interval().toMillis() + "ms",
                 "commitlog_segment_size: 8MiB",
                 "memtable_heap_space: 64MiB",
                 "memtable_offheap_space: 64MiB",

@@ -90,9 +90,31 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
+    /** Stops the child: SIGTERM, up to {@code grace} to drain, then SIGKILL. Blocking; idempotent. */
+    public void stop(Duration grace) {
+        ChildJvm running = child;
+        if (running != null) {
+            running.stop(grace);
+        }
+    }
+
     @Override
     public void close() {
         stop();
+    }
+
+    /** For the running broker: see {@link ChildJvm#restartWhenItDies}. Does not block. */
+    public void restartWhenItDies(ChildJvm.Backoff backoff) {
+        ChildJvm running = child;
+        if (running != null) {
+            running.restartWhenItDies(backoff);
+        }
+    }
+
+    /** How many times the running broker was started again after dying on its own. */
+    public int restarts() {
+        ChildJvm running = child;
+        return running == null ? 0 : running.restarts();
     }
 
     /** For the running broker: see {@link ChildJvm#stopOnJvmExitAfter}. Does not block. */

@@ -110,6 +110,7 @@ public final class HttpApi {
                 .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
         router.get("/health/live").handler(health.liveHandler());
         router.get("/health/ready").handler(health.readyHandler());
+        router.get("/health/relay").handler(health.relayHandler());
 
         LiveEvents live = new LiveEvents(vertx, codec, config.http().wsMaxQueuedBytes(), metrics);
         router.get("/ws/orders").handler(ctx -> live.all(ctx));
@@ -182,6 +183,9 @@ public final class HttpApi {
                 .put("aggregateId", pathId(ctx).toString())));
 
         router.route().failureHandler(this::failure);
+        // A path the router itself cannot read (a broken escape such as %zz) fails before any route: 400.
+        router.errorHandler(400, ctx -> Problem.of(400, "MALFORMED_REQUEST", "Invalid request",
+                "the request could not be read (a malformed path or header)").send(ctx));
         router.errorHandler(404, ctx -> Problem.of(404, "NOT_FOUND", "Not found",
                 "no resource at " + ctx.request().method() + " " + ctx.request().path()).send(ctx));
         router.errorHandler(405, ctx -> Problem.of(405, "METHOD_NOT_ALLOWED", "Method not allowed",
@@ -192,6 +196,12 @@ public final class HttpApi {
     // ---- request plumbing ----------------------------------------------------------------------
 
     private void correlate(RoutingContext ctx) {
+        String path = ctx.request().path();
+        if (path == null || !path.startsWith("/")) {
+            // "orders/x", "*": no route can match, and Vert.x Web would take it for a failure of its own
+            Problem.of(400, "MALFORMED_REQUEST", "Invalid request", "the request target must be an absolute path").send(ctx);
+            return;
+        }
         String given = ctx.request().getHeader(CORRELATION_ID);
         UUID correlation = given == null ? UUID.randomUUID() : header(given, CORRELATION_ID);
         ctx.put(CORRELATION_ID, correlation);
@@ -540,8 +550,8 @@ public final class HttpApi {
         } else if (ctx.statusCode() == 413) {
             Problem.of(413, "BODY_TOO_LARGE", "Payload too large",
                     "the body is larger than " + config.http().bodyLimitBytes() + " bytes").send(ctx);
-        } else if (ctx.statusCode() == 400) {
-            Problem.of(400, "MALFORMED_REQUEST", "Invalid request", "the request could not be read").send(ctx);
+        } else if (ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
+            Problem.of(ctx.statusCode(), "MALFORMED_REQUEST", "Invalid request", "the request could not be read").send(ctx);
         } else {
             Logs.correlated(ctx.get(CORRELATION_ID), () -> LOG.error("Unhandled failure on {} {}", ctx.request().method(),
                     ctx.request().path(), failure));

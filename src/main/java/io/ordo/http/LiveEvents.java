@@ -56,9 +56,10 @@ final class LiveEvents {
             } catch (NumberFormatException e) {
                 fromVersion = -1L;
             }
-            if (fromVersion < 1) {
-                throw new Problem.BadRequest("INVALID_PARAMETER", "'fromVersion' must be an integer >= 1");
+            if (fromVersion < 0) {
+                throw new Problem.BadRequest("INVALID_PARAMETER", "'fromVersion' must be an integer >= 0");
             }
+            fromVersion = Math.max(1, fromVersion); // 0, as a client that has seen nothing sends it: from the start
         }
         Long start = fromVersion;
         ctx.request().toWebSocket().onSuccess(socket -> new Feed(socket, orderId).start(start));

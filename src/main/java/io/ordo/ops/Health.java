@@ -19,9 +19,11 @@ import io.vertx.kafka.admin.KafkaAdminClient;
 import java.util.Map;
 
 /**
- * Liveness (the process answers) and readiness (it can do its work): the schema is applied and CQL
- * answers, Kafka answers, the relay's breaker is not open and its backlog is younger than
- * {@code ops.readyMaxBacklogMs}. Each check's detail is in the JSON; not ready is 503.
+ * Liveness (the process answers), readiness (it can take commands: CQL answers and the schema is
+ * applied) and the relay's health (Kafka answers, the breaker is not open, the backlog is younger than
+ * {@code ops.readyMaxBacklogMs}). Readiness is what a load balancer asks: a Kafka outage is what the
+ * outbox is there for, so it never makes an instance refuse commands; the relay's health is for
+ * alerting. Each check's detail is in the JSON; down is 503.
  */
 public final class Health {
 
@@ -31,12 +33,14 @@ public final class Health {
     private final Vertx vertx;
     private final HealthChecks live;
     private final HealthChecks ready;
+    private final HealthChecks relay;
     private final KafkaAdminClient kafka;
 
     public Health(Vertx vertx, OrdoConfig config, Store store) {
         this.vertx = vertx;
         this.live = HealthChecks.create(vertx).register("event-loop", promise -> promise.tryComplete(Status.OK()));
         this.ready = HealthChecks.create(vertx);
+        this.relay = HealthChecks.create(vertx);
         ready.register("cassandra", CHECK_TIMEOUT_MS, promise -> store.appliedSchemaVersions().onComplete(applied -> {
             if (applied.failed()) {
                 promise.tryComplete(Status.KO(new JsonObject().put("error", applied.cause().getMessage())));
@@ -51,12 +55,12 @@ public final class Health {
             this.kafka = KafkaAdminClient.create(vertx, config.relay().kafkaClient(Map.of(
                     "request.timeout.ms", String.valueOf(CHECK_TIMEOUT_MS),
                     "default.api.timeout.ms", String.valueOf(CHECK_TIMEOUT_MS))));
-            ready.register("kafka", CHECK_TIMEOUT_MS, promise -> kafka.describeCluster().onComplete(cluster -> promise.tryComplete(
+            relay.register("kafka", CHECK_TIMEOUT_MS, promise -> kafka.describeCluster().onComplete(cluster -> promise.tryComplete(
                     cluster.succeeded()
                             ? Status.OK(new JsonObject().put("brokers", cluster.result().getNodes().size()))
                             : Status.KO(new JsonObject().put("error", String.valueOf(cluster.cause().getMessage()))))));
             long maxBacklogMs = config.readyMaxBacklogMs();
-            ready.register("relay", CHECK_TIMEOUT_MS, promise -> vertx.eventBus()
+            relay.register("relay", CHECK_TIMEOUT_MS, promise -> vertx.eventBus()
                     .<JsonObject>request(Addresses.RELAY_STATUS, "status", new DeliveryOptions().setSendTimeout(CHECK_TIMEOUT_MS))
                     .onComplete(status -> promise.tryComplete(relay(status, maxBacklogMs))));
         } else {
@@ -79,6 +83,11 @@ public final class Health {
 
     public Handler<RoutingContext> readyHandler() {
         return ctx -> answer(ctx, ready);
+    }
+
+    /** The relay's health: up when it has nothing to report, or when the relay is off here. */
+    public Handler<RoutingContext> relayHandler() {
+        return ctx -> answer(ctx, relay);
     }
 
     private static void answer(RoutingContext ctx, HealthChecks checks) {

@@ -6,7 +6,6 @@ import io.ordo.es.EventEnvelope;
 import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.circuitbreaker.CircuitBreakerOptions;
 import io.vertx.circuitbreaker.CircuitBreakerState;
-import io.vertx.circuitbreaker.RetryPolicy;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.kafka.client.producer.KafkaProducer;
@@ -15,9 +14,15 @@ import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.record.AbstractRecords;
+import org.apache.kafka.common.record.CompressionType;
+import org.apache.kafka.common.record.RecordBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
@@ -32,9 +37,11 @@ final class KafkaPublisher {
     private final KafkaProducer<String, String> producer;
     private final CircuitBreaker breaker;
     private final EnvelopeCodec codec;
+    private final int maxRecordBytes;
 
     KafkaPublisher(Vertx vertx, OrdoConfig.Relay config, EnvelopeCodec codec) {
         this.codec = codec;
+        this.maxRecordBytes = config.maxRecordBytes();
         this.producer = KafkaProducer.create(vertx, config.kafkaClient(Map.ofEntries(
                 Map.entry("key.serializer", "org.apache.kafka.common.serialization.StringSerializer"),
                 Map.entry("value.serializer", "org.apache.kafka.common.serialization.StringSerializer"),
@@ -54,8 +61,9 @@ final class KafkaPublisher {
                         .setMaxFailures(config.breakerMaxFailures())
                         .setTimeout(10_000)
                         .setResetTimeout(config.breakerResetTimeoutMs())
-                        .setMaxRetries(1))
-                .retryPolicy(RetryPolicy.exponentialDelayWithJitter(100, 2_000))
+                        // No retry inside the breaker: a retried send could land behind the aggregate's later
+                        // sends already in flight. The relay retries a failed page as a whole, in order.
+                        .setMaxRetries(0))
                 .openHandler(v -> LOG.warn("Kafka circuit breaker open: the relay pauses"))
                 .halfOpenHandler(v -> LOG.info("Kafka circuit breaker half-open: trying Kafka again"))
                 .closeHandler(v -> LOG.info("Kafka circuit breaker closed: publishing"));
@@ -70,8 +78,31 @@ final class KafkaPublisher {
         }
     }
 
-    Future<Outcome> publish(EventEnvelope<?> event, String topic) {
-        return breaker.execute(() -> producer.send(record(event, topic)).map(sent -> Outcome.SENT)
+    /** A record ready to send, or the reason it can never be sent. */
+    record Prepared(EventEnvelope<?> event, KafkaProducerRecord<String, String> record, String refusal) {
+    }
+
+    /**
+     * Makes the event's record. One larger than {@code relay.maxRecordBytes} is refused here, before
+     * anything is sent, as the producer itself would refuse it: the relay pipelines an aggregate's sends,
+     * and a refusal after its successors went out would put them on Kafka first. (A topic whose own limit
+     * is lower than {@code relay.maxRecordBytes} refuses on the broker, after the rest of the page may
+     * have gone: keep the setting at or below the topics' {@code max.message.bytes}.)
+     */
+    Prepared prepare(EventEnvelope<?> event, String topic) {
+        KafkaProducerRecord<String, String> record = record(event, topic);
+        int size = serializedSize(record);
+        return size <= maxRecordBytes ? new Prepared(event, record, null) : new Prepared(event, null,
+                "RecordTooLargeException: the record is " + size + " bytes when serialized, more than relay.maxRecordBytes ("
+                        + maxRecordBytes + ")");
+    }
+
+    /** Sends a prepared record through the breaker: sent, refused for good, or failed (an outage). */
+    Future<Outcome> publish(Prepared prepared) {
+        if (prepared.refusal() != null) {
+            return Future.succeededFuture(new Outcome(prepared.refusal()));
+        }
+        return breaker.execute(() -> producer.send(prepared.record()).map(sent -> Outcome.SENT)
                 .recover(failure -> isPermanent(failure)
                         ? Future.succeededFuture(new Outcome(failure.getClass().getSimpleName() + ": " + failure.getMessage()))
                         : Future.failedFuture(failure)));
@@ -85,6 +116,15 @@ final class KafkaPublisher {
 
     CircuitBreakerState state() {
         return breaker.state();
+    }
+
+    /** The size the producer checks against max.request.size, computed as it does. */
+    private static int serializedSize(KafkaProducerRecord<String, String> record) {
+        Header[] headers = record.headers().stream()
+                .map(header -> new RecordHeader(header.key(), header.value().getBytes()))
+                .toArray(Header[]::new);
+        return AbstractRecords.estimateSizeInBytesUpperBound(RecordBatch.CURRENT_MAGIC_VALUE, CompressionType.LZ4,
+                record.key().getBytes(StandardCharsets.UTF_8), record.value().getBytes(StandardCharsets.UTF_8), headers);
     }
 
     private KafkaProducerRecord<String, String> record(EventEnvelope<?> event, String topic) {
@@ -101,8 +141,9 @@ final class KafkaPublisher {
         return record;
     }
 
-    Future<Void> close() {
+    /** Closes the producer, giving what it still holds at most {@code timeoutMs} to reach Kafka. */
+    Future<Void> close(long timeoutMs) {
         breaker.close();
-        return producer.close();
+        return producer.close(timeoutMs);
     }
 }

@@ -8,6 +8,7 @@ import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -16,25 +17,28 @@ import java.util.function.Function;
 /**
  * The outbox source on Cassandra: reads the minute-bucketed index of outbox intents, only intents
  * older than the polling delay (no shorter than the write timeout, so a write that lands late is
- * still ahead of the cursor), hands them to the relay, and moves its durable checkpoint only once the
- * relay has settled every one of them. While Kafka is down the relay does not settle, so the cursor
- * waits too and nothing is skipped.
+ * still ahead of the cursor), a page at a time, hands each page to the relay, and moves its durable
+ * checkpoint past a page only once the relay has settled every intent of it. While Kafka is down the
+ * relay does not settle, so the cursor waits too and nothing is skipped.
  */
 final class PollingOutboxSource {
 
     static final String SOURCE = "polling";
     static final String TASK = "outbox_by_minute";
+    /** Intents read and handed to the relay at once. */
+    static final int PAGE = 500;
     private static final Logger LOG = LoggerFactory.getLogger(PollingOutboxSource.class);
 
     private final Vertx vertx;
     private final OutboxStore outbox;
     private final OrdoConfig.Relay config;
     private final Function<OutboxHint, Future<Void>> relay;
+    private final Clock clock;
     private long timer = -1;
     private boolean stopped;
 
     /** Where the source stands: everything written up to {@code written} in minute {@code minute} is settled. */
-    private record Cursor(long minute, UUID written) {
+    record Cursor(long minute, UUID written) {
         String encode() {
             return minute + ":" + written;
         }
@@ -45,17 +49,19 @@ final class PollingOutboxSource {
         }
     }
 
-    PollingOutboxSource(Vertx vertx, OutboxStore outbox, OrdoConfig.Relay config, Function<OutboxHint, Future<Void>> relay) {
+    PollingOutboxSource(Vertx vertx, OutboxStore outbox, OrdoConfig.Relay config, Function<OutboxHint, Future<Void>> relay,
+                        Clock clock) {
         this.vertx = vertx;
         this.outbox = outbox;
         this.config = config;
         this.relay = relay;
+        this.clock = clock;
     }
 
     Future<Void> start() {
         return outbox.checkpoint(SOURCE, TASK).map(position -> {
             Cursor cursor = position != null ? Cursor.decode(position) : initial();
-            schedule(cursor);
+            schedule(cursor, config.pollIntervalMs());
             return null;
         });
     }
@@ -66,43 +72,63 @@ final class PollingOutboxSource {
     }
 
     private Cursor initial() {
-        long since = System.currentTimeMillis() - config.initialLookbackMinutes() * 60_000L;
+        long since = clock.millis() - config.initialLookbackMinutes() * 60_000L;
         return new Cursor(since / 60_000, Uuids.startOf(since));
     }
 
-    private void schedule(Cursor cursor) {
+    private void schedule(Cursor cursor, long delayMs) {
         if (!stopped) {
-            timer = vertx.setTimer(config.pollIntervalMs(), id -> poll(cursor).onComplete(done -> {
+            timer = vertx.setTimer(Math.max(1, delayMs), id -> step(cursor).onComplete(done -> {
                 if (done.failed()) {
                     LOG.warn("Polling the outbox failed; retrying: {}", done.cause().toString());
+                    schedule(cursor, config.pollIntervalMs());
+                } else {
+                    Step next = done.result();
+                    // A full page: more is waiting, read it at once (a new timer: the stack starts afresh).
+                    schedule(next.cursor(), next.more() ? 0 : config.pollIntervalMs());
                 }
-                schedule(done.succeeded() ? done.result() : cursor);
             }));
         }
     }
 
-    /** Reads every intent after the cursor and up to now minus the delay; answers the new cursor. */
-    private Future<Cursor> poll(Cursor from) {
-        long untilMillis = System.currentTimeMillis() - config.pollDelayMs();
+    private record Step(Cursor cursor, boolean more) {
+    }
+
+    /**
+     * Reads one page of intents after the cursor (in its minute, or the first later minute that has
+     * any, up to now minus the delay), waits for the relay to settle them, and saves the new cursor.
+     */
+    private Future<Step> step(Cursor from) {
+        long untilMillis = clock.millis() - config.pollDelayMs();
         long untilMinute = untilMillis / 60_000;
         if (untilMinute < from.minute()) {
-            return Future.succeededFuture(from);
+            return Future.succeededFuture(new Step(from, false));
         }
         UUID until = Uuids.endOf(untilMillis);
-        Future<Void> chain = Future.succeededFuture();
-        for (long minute = from.minute(); minute <= untilMinute; minute++) {
-            long bucket = minute;
-            UUID after = bucket == from.minute() ? from.written() : Uuids.startOf(0);
-            chain = chain.compose(v -> outbox.intents(bucket, after, until)).compose(this::settleAll);
-        }
-        Cursor next = new Cursor(untilMinute, until);
-        return chain.compose(v -> outbox.saveCheckpoint(SOURCE, TASK, next.encode())).map(next);
+        // The cursor's minute is past its end when an earlier step read all of it: read the next one.
+        UUID upTo = from.minute() < untilMinute ? Uuids.endOf(from.minute() * 60_000 + 59_999) : until;
+        return outbox.intents(from.minute(), from.written(), upTo, PAGE).compose(intents -> {
+            Cursor next;
+            boolean more;
+            if (intents.size() == PAGE) {
+                next = new Cursor(from.minute(), intents.get(intents.size() - 1).writtenAt());
+                more = true;
+            } else if (from.minute() < untilMinute) {
+                next = new Cursor(from.minute() + 1, Uuids.startOf(0)); // this minute is done
+                more = true;
+            } else {
+                next = new Cursor(untilMinute, until);
+                more = false;
+            }
+            return settleAll(intents).compose(v -> outbox.saveCheckpoint(SOURCE, TASK, next.encode()))
+                    .map(new Step(next, more));
+        });
     }
 
     private Future<Void> settleAll(List<OutboxStore.IndexedIntent> intents) {
         List<Future<Void>> settled = new ArrayList<>(intents.size());
         for (OutboxStore.IndexedIntent intent : intents) {
-            settled.add(relay.apply(new OutboxHint(intent.aggregateId(), intent.sequenceNumber(), intent.eventId(),
+            settled.add(relay.apply(OutboxHint.of(intent.aggregateId(), intent.sequenceNumber(),
                     Uuids.unixTimestamp(intent.writtenAt()))));
         }
         return Future.all(settled).mapEmpty();

@@ -18,6 +18,7 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Clock;
 import java.util.List;
 import java.util.UUID;
 
@@ -33,7 +34,9 @@ public final class RelayVerticle extends VerticleBase {
     private final Store store;
     private final FaultInjector faults;
     private final OrdoMetrics metrics;
-    private static final long FLUSH_MS = 10_000;
+    /** At a stop, how long what was taken may take to reach Kafka (only while Kafka takes it), and then the producer. */
+    private static final long FLUSH_MS = 5_000;
+    private static final long PRODUCER_CLOSE_MS = 2_000;
     /** How often the dead-letter gauge is counted again besides after each park, retry and discard: other instances park too. */
     private static final long DEAD_LETTER_COUNT_MS = 15_000;
 
@@ -68,12 +71,12 @@ public final class RelayVerticle extends VerticleBase {
         deadLetterCount = vertx.setPeriodic(DEAD_LETTER_COUNT_MS, id -> relay.countDeadLetters());
         fastPath = vertx.eventBus().localConsumer(Addresses.RELAY, hint -> {
             if (config.relay().fastPath()) {
-                relay.settle(hint.body());
+                relay.offer(hint.body());
             }
         });
         status = vertx.eventBus().localConsumer(Addresses.RELAY_STATUS,
                 request -> request.reply(new JsonObject().put("breaker", publisher.state().name())
-                        .put("backlogAgeMs", relay.backlogAgeMs())));
+                        .put("backlogAgeMs", relay.backlogAgeMs()).put("aggregatesWaiting", relay.lanes())));
         deadLetters = vertx.eventBus().localConsumer(Addresses.DEAD_LETTERS, request -> {
             JsonObject body = request.body();
             Future<?> done = switch (body.getString("action", "")) {
@@ -90,7 +93,7 @@ public final class RelayVerticle extends VerticleBase {
                     .onSuccess(v -> LOG.info("Relay publishing to Kafka at {} from the CDC log",
                             config.relay().bootstrapServers()));
         }
-        source = new PollingOutboxSource(vertx, store.outbox(), config.relay(), relay::settle);
+        source = new PollingOutboxSource(vertx, store.outbox(), config.relay(), relay::settle, Clock.systemUTC());
         return fastPath.completion().compose(v -> source.start())
                 .onSuccess(v -> LOG.info("Relay publishing to Kafka at {}", config.relay().bootstrapServers()));
     }
@@ -102,12 +105,12 @@ public final class RelayVerticle extends VerticleBase {
             source.stop();
         }
         Future<Void> sourceStopped = cdc == null ? Future.succeededFuture() : cdc.stop();
-        // Flush: what was taken is published (or given FLUSH_MS) before the producer closes; the rest
-        // stays in the outbox for the next start.
+        // Flush: what was taken is published (or given FLUSH_MS) before the producer closes; what waits
+        // for Kafka or a backoff is not waited for. The rest stays in the outbox for the next start.
         return sourceStopped.otherwiseEmpty().compose(v -> fastPath.unregister())
                 .compose(v -> Future.any(relay.idle(), vertx.timer(FLUSH_MS)))
                 .compose(v -> deadLetters.unregister()).compose(v -> status.unregister())
-                .eventually(() -> publisher.close());
+                .eventually(() -> publisher.close(PRODUCER_CLOSE_MS));
     }
 
     private static JsonArray toJson(List<OutboxStore.DeadLetter> letters) {

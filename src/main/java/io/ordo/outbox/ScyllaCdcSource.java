@@ -68,9 +68,8 @@ final class ScyllaCdcSource {
         if (change.getOperationType() != RawChange.OperationType.ROW_INSERT) {
             return Optional.empty(); // deletes of refused intents, and nothing else, are written to the outbox
         }
-        return Optional.of(new OutboxHint(change.getCell("aggregate_id").getUUID(),
-                change.getCell("sequence_number").getLong(), change.getCell("event_id").getUUID(),
-                change.getId().getChangeTime().getDate().getTime()));
+        return Optional.of(OutboxHint.of(change.getCell("aggregate_id").getUUID(),
+                change.getCell("sequence_number").getLong(), change.getId().getChangeTime().getDate().getTime()));
     }
 
     /** Connects (blocking: run on a worker) and starts the library's master thread. */
@@ -150,7 +149,7 @@ final class ScyllaCdcSource {
         return vertx.executeBlocking(() -> {
             if (master != null) {
                 master.interrupt();
-                master.join(10_000);
+                master.join(3_000);
             }
             if (transport != null) {
                 transport.stopWorkers();

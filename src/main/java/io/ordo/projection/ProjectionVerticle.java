@@ -2,7 +2,9 @@ package io.ordo.projection;
 
 import io.ordo.command.Addresses;
 import io.ordo.config.OrdoConfig;
+import io.ordo.ops.InTurn;
 import io.ordo.ops.OrdoMetrics;
+import io.ordo.ops.Retry;
 import io.ordo.domain.DomainEvents;
 import io.ordo.es.Aggregate;
 import io.ordo.es.EnvelopeCodec;
@@ -10,9 +12,11 @@ import io.ordo.es.EventEnvelope;
 import io.ordo.es.EventSerializationException;
 import io.ordo.es.EventSerializer;
 import io.ordo.store.AggregateRepository;
+import io.ordo.store.FaultInjector;
 import io.ordo.store.ReadModelStore;
 import io.ordo.store.ReadModelStore.ParkedEvent;
 import io.ordo.store.Store;
+import io.ordo.store.StoreFailures;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -61,9 +65,11 @@ public final class ProjectionVerticle extends VerticleBase {
     private static final int STREAM_PAGE = 500;
     private static final long MAX_BACKOFF_MS = 30_000;
     private static final long PARKED_REFRESH_MS = 30_000;
+    private static final long STOP_WAIT_MS = 3_000;
 
     private final OrdoConfig.Projections config;
     private final OrdoMetrics metrics;
+    private final FaultInjector faults;
     private final Map<String, String> topics;
     private final OrdoConfig.Relay relay;
     private final Store store;
@@ -78,6 +84,7 @@ public final class ProjectionVerticle extends VerticleBase {
     private final EnvelopeCodec codec = new EnvelopeCodec(new EventSerializer(DomainEvents.registry()));
     private final Promise<Void> stopped = Promise.promise();
     private KafkaConsumer<String, String> consumer;
+    private Retry retry;
     /** The dead letters as last read: a poll waits for them, so a parked aggregate never goes past its dead letter. */
     private Future<Void> parkedLoaded = Future.succeededFuture();
     private boolean stopping;
@@ -92,7 +99,8 @@ public final class ProjectionVerticle extends VerticleBase {
     private Instant lastEventTime;
     private long lastLagMs;
 
-    public ProjectionVerticle(OrdoConfig config, Store store, OrdoMetrics metrics) {
+    public ProjectionVerticle(OrdoConfig config, Store store, OrdoMetrics metrics, FaultInjector faults) {
+        this.faults = faults;
         this.metrics = metrics;
         this.config = config.projections();
         this.topics = config.store().topics();
@@ -109,6 +117,7 @@ public final class ProjectionVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
+        retry = new Retry(vertx, config.retryBackoffMs(), MAX_BACKOFF_MS);
         consumer = KafkaConsumer.create(vertx, relay.kafkaClient(Map.of(
                 "group.id", config.consumerGroup(),
                 "auto.offset.reset", "earliest",
@@ -136,7 +145,10 @@ public final class ProjectionVerticle extends VerticleBase {
     @Override
     public Future<?> stop() {
         stopping = true;
-        return stopped.future().transform(v -> consumer.close());
+        // The poll in hand ends at its next step (retries give up once stopping); what is not committed is
+        // read again by whoever takes the partitions. Neither it nor the consumer's close may hold a stop up.
+        return Future.any(stopped.future(), vertx.timer(STOP_WAIT_MS))
+                .transform(v -> Future.any(consumer.close(), vertx.timer(STOP_WAIT_MS)));
     }
 
     private Future<Void> loadParked() {
@@ -223,13 +235,18 @@ public final class ProjectionVerticle extends VerticleBase {
         return Future.join(seeks).mapEmpty();
     }
 
+    /** A run of one aggregate's readable events of one projection, or a record that could not be read. */
+    private record Step(Projection<?> projection, List<EventEnvelope<?>> events, ConsumerRecord<String, String> record,
+                        RuntimeException unreadable) {
+    }
+
     /**
      * One aggregate's records of a poll, in order. Consecutive readable events are applied together and
      * their rows written once, at the last version (the rows hold a state, not a history); an unreadable
-     * record is attempted on its own, after what came before it.
+     * record is attempted on its own, after what came before it. The steps run in turn, as a loop.
      */
     private Future<Void> consume(UUID aggregateId, List<ConsumerRecord<String, String>> records) {
-        Future<Void> chain = Future.succeededFuture();
+        List<Step> steps = new ArrayList<>();
         Projection<?> runOf = null;
         List<EventEnvelope<?>> run = new ArrayList<>();
         for (ConsumerRecord<String, String> record : records) {
@@ -237,12 +254,14 @@ public final class ProjectionVerticle extends VerticleBase {
             try {
                 event = codec.decode(record.value());
             } catch (RuntimeException e) { // EventSerializationException, or a payload that breaks the envelope
-                chain = flush(chain, runOf, aggregateId, run);
-                run = new ArrayList<>();
+                if (!run.isEmpty()) {
+                    steps.add(new Step(runOf, run, null, null));
+                    run = new ArrayList<>();
+                }
                 Projection<?> projection = projectionOfTopic(record.topic());
                 if (projection != null) {
-                    RuntimeException unreadable = new EventSerializationException("not a readable envelope: " + e.getMessage(), e);
-                    chain = chain.compose(v -> attempt(projection, aggregateId, List.of(), record, unreadable, 1));
+                    steps.add(new Step(projection, List.of(), record,
+                            new EventSerializationException("not a readable envelope: " + e.getMessage(), e)));
                 }
                 continue;
             }
@@ -251,95 +270,116 @@ public final class ProjectionVerticle extends VerticleBase {
                 skippedEvents++;
                 continue;
             }
-            if (projection != runOf) {
-                chain = flush(chain, runOf, aggregateId, run);
+            if (projection != runOf && !run.isEmpty()) {
+                steps.add(new Step(runOf, run, null, null));
                 run = new ArrayList<>();
-                runOf = projection;
             }
+            runOf = projection;
             run.add(event);
         }
-        return flush(chain, runOf, aggregateId, run);
-    }
-
-    private Future<Void> flush(Future<Void> chain, Projection<?> projection, UUID aggregateId, List<EventEnvelope<?>> run) {
-        return run.isEmpty() ? chain : chain.compose(v -> attempt(projection, aggregateId, run, null, null, 1));
-    }
-
-    /** Applies {@code events} (or fails with {@code unreadable}), retrying with backoff, then parks. */
-    private Future<Void> attempt(Projection<?> projection, UUID aggregateId, List<EventEnvelope<?>> events,
-                                 ConsumerRecord<String, String> record, RuntimeException unreadable, int attempt) {
-        Map<UUID, ParkedEvent> parkedHere = parked.get(projection.name());
-        if (parkedHere.containsKey(aggregateId)) {
-            // The table decides: a retry on another instance may have let the aggregate go since.
-            return readModels.isParked(projection.name(), aggregateId).compose(still -> {
-                if (still) {
-                    skippedEvents += Math.max(1, events.size()); // waits behind its parked event
-                    return Future.succeededFuture();
-                }
-                parkedHere.remove(aggregateId);
-                countParked();
-                return attempt(projection, aggregateId, events, record, unreadable, attempt);
-            });
+        if (!run.isEmpty()) {
+            steps.add(new Step(runOf, run, null, null));
         }
-        Future<Void> applied = unreadable != null ? Future.failedFuture(unreadable) : apply(projection, aggregateId, events);
-        return applied.recover(failure -> {
-            if (attempt >= config.maxAttempts()) {
-                return park(projection, aggregateId, record, events, failure, attempt);
+        return InTurn.each(context, steps, step -> attempt(step, aggregateId));
+    }
+
+    /**
+     * Applies a step (or fails with its unreadable record), retrying with backoff: for as long as the
+     * store is out (it will come back: nothing is parked for it, the lag gauge shows the wait), and up to
+     * {@code projections.maxAttempts} times for a failure that would happen again (an event that cannot
+     * be read or applied), which is then parked.
+     */
+    private Future<Void> attempt(Step step, UUID aggregateId) {
+        Projection<?> projection = step.projection();
+        Map<UUID, ParkedEvent> parkedHere = parked.get(projection.name());
+        Future<Boolean> waiting = !parkedHere.containsKey(aggregateId) ? Future.succeededFuture(false)
+                // The table decides: a retry on another instance may have let the aggregate go since.
+                : readModels.isParked(projection.name(), aggregateId).map(still -> {
+                    if (!still) {
+                        parkedHere.remove(aggregateId);
+                        countParked();
+                    }
+                    return still;
+                });
+        return waiting.compose(still -> {
+            if (still) {
+                skippedEvents += Math.max(1, step.events().size()); // waits behind its parked event
+                return Future.succeededFuture();
             }
-            long delay = backoff(attempt);
-            LOG.debug("Projection {} failed on {} (attempt {}), retrying in {} ms: {}", projection.name(), aggregateId,
-                    attempt, delay, failure.toString());
-            return vertx.timer(delay).compose(v -> attempt(projection, aggregateId, events, record, unreadable, attempt + 1));
+            int[] lasting = {0};
+            return retry.run(() -> step.unreadable() != null ? Future.failedFuture(step.unreadable())
+                            : apply(projection, aggregateId, step.events()),
+                    (failure, attempt) -> {
+                        if (stopping) {
+                            return false;
+                        }
+                        if (StoreFailures.isOutage(failure)) {
+                            if (attempt % 10 == 1) {
+                                LOG.warn("Projection {} waits for the store to apply {} (attempt {}): {}", projection.name(),
+                                        aggregateId, attempt, failure.toString());
+                            }
+                            return true;
+                        }
+                        LOG.debug("Projection {} failed on {} (attempt {}): {}", projection.name(), aggregateId, attempt,
+                                failure.toString());
+                        return ++lasting[0] < config.maxAttempts();
+                    })
+                    .recover(failure -> stopping || StoreFailures.isOutage(failure) ? Future.failedFuture(failure)
+                            : park(projection, aggregateId, step.record(), step.events(), failure, lasting[0]));
         });
     }
 
     /**
      * Folds the events into the state held in memory: a duplicate or older event is skipped, the next
-     * one applied, and after a gap (or with nothing in memory) the state at the event's version comes
-     * from the event store. Then the rows are written once, at the last version.
+     * one applied; after a gap (or with nothing in memory) the state at the run's highest version is read
+     * from the event store instead, once. Then the rows are written once, at the last version.
      */
     @SuppressWarnings("unchecked")
     private <S> Future<Void> apply(Projection<S> projection, UUID id, List<EventEnvelope<?>> events) {
         Map<UUID, Aggregate<?>> states = projected.get(projection.name());
         Aggregate<S> known = (Aggregate<S>) states.get(id);
-        boolean[] gap = {false};
-        Future<Aggregate<S>> folded = Future.succeededFuture(known);
+        Aggregate<S> state = known;
+        boolean gap = false;
+        long highest = 0;
         for (EventEnvelope<?> event : events) {
             long sequence = event.sequenceNumber();
-            folded = folded.compose(current -> {
-                if (current != null && current.version() >= sequence) {
-                    skippedEvents++; // a duplicate or a late event: the rows already hold a later version
-                    return Future.succeededFuture(current);
+            highest = Math.max(highest, sequence);
+            if (gap) {
+                continue;
+            }
+            if (state != null && state.version() >= sequence) {
+                skippedEvents++; // a duplicate or a late event: the rows already hold a later version
+            } else if ((state != null && state.version() == sequence - 1) || (state == null && sequence == 1)) {
+                try {
+                    state = (state != null ? state : Aggregate.empty(projection.decider(), id)).apply(projection.decider(), event);
+                } catch (RuntimeException e) {
+                    return Future.failedFuture(e);
                 }
-                if ((current != null && current.version() == sequence - 1) || (current == null && sequence == 1)) {
-                    try {
-                        return Future.succeededFuture((current != null ? current : Aggregate.empty(projection.decider(), id))
-                                .apply(projection.decider(), event));
-                    } catch (RuntimeException e) {
-                        return Future.failedFuture(e);
-                    }
-                }
-                gap[0] = true;
-                return stateAt(projection, id, sequence);
-            });
+            } else {
+                gap = true;
+            }
         }
+        boolean filled = gap;
+        Future<Aggregate<S>> folded = gap && (known == null || known.version() < highest)
+                ? stateAt(projection, id, highest) : Future.succeededFuture(state);
         Instant oldest = events.get(0).timestamp();
-        return folded.compose(state -> {
-            if (state == known) {
+        return folded.compose(after -> {
+            if (after == known || after == null) {
                 return Future.succeededFuture();
             }
             // What the rows are known to hold: what this projection wrote, else unknown (even from the first
             // event: a server before a restart may have written them).
-            Aggregate<S> previous = gap[0] ? null : known;
-            return projection.write(state, previous, Projection.writeTime(state.version(), 0)).map(v -> {
-                states.put(id, state);
-                long applied = state.version() - previous(known);
+            Aggregate<S> previous = filled ? null : known;
+            return faults.at(FaultInjector.Point.PROJECTION_WRITE, id)
+                    .compose(v -> projection.write(after, previous, Projection.writeTime(after.version(), 0))).map(v -> {
+                states.put(id, after);
+                long applied = after.version() - previous(known);
                 appliedEvents += applied;
                 lastEventTime = events.get(events.size() - 1).timestamp();
                 lastLagMs = Math.max(0, System.currentTimeMillis() - oldest.toEpochMilli());
                 metrics.projected(projection.name(), (int) applied, lastLagMs);
                 vertx.eventBus().publish(Addresses.PROJECTED,
-                        new Projected(projection.aggregateType(), id, state.version(), oldest));
+                        new Projected(projection.aggregateType(), id, after.version(), oldest));
                 return null;
             });
         });
@@ -627,32 +667,16 @@ public final class ProjectionVerticle extends VerticleBase {
 
     /** {@code step}, again with the projection's backoff after a failure, at most {@code maxAttempts} times in all. */
     private <T> Future<T> retrying(String what, Supplier<Future<T>> step) {
-        return retrying(what, step, 1);
-    }
-
-    private <T> Future<T> retrying(String what, Supplier<Future<T>> step, int attempt) {
-        Future<T> tried;
-        try {
-            tried = step.get();
-        } catch (RuntimeException e) {
-            tried = Future.failedFuture(e);
-        }
-        return tried.recover(failure -> {
+        int[] attempts = {0};
+        return retry.run(step, (failure, attempt) -> {
+            attempts[0] = attempt;
             if (failure instanceof Superseded || failure instanceof RebuildStepFailed) {
-                return Future.failedFuture(failure);
+                return false;
             }
-            if (attempt >= config.maxAttempts()) {
-                return Future.failedFuture(new RebuildStepFailed(what + " failed " + attempt + " times: " + failure,
-                        failure));
-            }
-            long delay = backoff(attempt);
-            LOG.debug("{} failed (attempt {}), retrying in {} ms: {}", what, attempt, delay, failure.toString());
-            return vertx.timer(delay).compose(v -> retrying(what, step, attempt + 1));
-        });
-    }
-
-    private long backoff(int attempt) {
-        return Math.min(MAX_BACKOFF_MS, config.retryBackoffMs() << Math.min(attempt - 1, 16));
+            LOG.debug("{} failed (attempt {}): {}", what, attempt, failure.toString());
+            return attempt < config.maxAttempts();
+        }).recover(failure -> Future.failedFuture(failure instanceof Superseded || failure instanceof RebuildStepFailed
+                ? failure : new RebuildStepFailed(what + " failed " + attempts[0] + " times: " + failure, failure)));
     }
 
     /** Catches a parked aggregate up from the event store and lets its events through again. */
@@ -701,14 +725,13 @@ public final class ProjectionVerticle extends VerticleBase {
         return null;
     }
 
-    /** {@code action} on each item, at most {@code concurrency} at once. */
-    private static <T> Future<Void> inGroups(List<T> items, int concurrency, Function<T, Future<Void>> action) {
-        Future<Void> chain = Future.succeededFuture();
+    /** {@code action} on each item, at most {@code concurrency} at once: groups in turn, each group's items together. */
+    private <T> Future<Void> inGroups(List<T> items, int concurrency, Function<T, Future<Void>> action) {
+        List<List<T>> groups = new ArrayList<>();
         for (int from = 0; from < items.size(); from += concurrency) {
-            List<T> group = items.subList(from, Math.min(items.size(), from + concurrency));
-            chain = chain.compose(v -> Future.all(group.stream().map(action).toList()).mapEmpty());
+            groups.add(items.subList(from, Math.min(items.size(), from + concurrency)));
         }
-        return chain;
+        return InTurn.each(context, groups, group -> Future.all(group.stream().map(action).toList()));
     }
 
     private static <K, V> Map<K, V> lru(int capacity) {

@@ -29,6 +29,9 @@ public final class CqlSessions {
                 // DDL waits for this debounce window; the default second makes schema setup crawl.
                 .withDuration(DefaultDriverOption.METADATA_SCHEMA_WINDOW, Duration.ofMillis(10))
                 .withDuration(DefaultDriverOption.CONTROL_CONNECTION_AGREEMENT_TIMEOUT, config.requestTimeout())
+                // A node back from a restart is used again within seconds (the default waits up to a minute).
+                .withDuration(DefaultDriverOption.RECONNECTION_BASE_DELAY, Duration.ofMillis(500))
+                .withDuration(DefaultDriverOption.RECONNECTION_MAX_DELAY, Duration.ofSeconds(5))
                 // A burst (a relay draining a backlog, a projection applying a 2,000-record poll) can ask for
                 // more requests than a connection's 1,024 stream ids: queued here instead of failing with
                 // "no connection was available" and being retried after a backoff. (Time queued counts toward

@@ -7,7 +7,7 @@ package io.ordo.store;
 public enum Dialect {
 
     /** Apache Cassandra: the embedded default and the tests. No CDC: the polling relay reads an index. */
-    CASSANDRA("", "", true),
+    CASSANDRA("", "", OutboxIntent.POLLING_INDEX),
 
     /**
      * ScyllaDB: LWT and CDC need vnode keyspaces (tablets off); the outbox is read from its CDC log,
@@ -15,16 +15,23 @@ public enum Dialect {
      */
     SCYLLA(" AND tablets = {'enabled': false}",
             " AND cdc = {'enabled': true, 'preimage': false, 'postimage': false, 'ttl': 86400}",
-            false);
+            OutboxIntent.OUTBOX_ROW);
+
+    /**
+     * What an append writes before its commit, for the relay's durable source to find (DESIGN.md §2):
+     * the {@code outbox_messages} row, which ScyllaDB's CDC log streams, or, on Cassandra, where nothing
+     * would read that row, only its entry in the time-bucketed polling index.
+     */
+    public enum OutboxIntent { OUTBOX_ROW, POLLING_INDEX }
 
     private final String keyspaceOptions;
     private final String outboxOptions;
-    private final boolean writesOutboxIndex;
+    private final OutboxIntent outboxIntent;
 
-    Dialect(String keyspaceOptions, String outboxOptions, boolean writesOutboxIndex) {
+    Dialect(String keyspaceOptions, String outboxOptions, OutboxIntent outboxIntent) {
         this.keyspaceOptions = keyspaceOptions;
         this.outboxOptions = outboxOptions;
-        this.writesOutboxIndex = writesOutboxIndex;
+        this.outboxIntent = outboxIntent;
     }
 
     public String keyspaceOptions() {
@@ -35,8 +42,7 @@ public enum Dialect {
         return outboxOptions;
     }
 
-    /** Whether appends also index outbox rows by minute, for the polling relay. */
-    public boolean writesOutboxIndex() {
-        return writesOutboxIndex;
+    public OutboxIntent outboxIntent() {
+        return outboxIntent;
     }
 }

@@ -11,11 +11,11 @@ import com.datastax.oss.driver.api.core.cql.DefaultBatchType;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.servererrors.CASWriteUnknownException;
 import com.datastax.oss.driver.api.core.servererrors.WriteTimeoutException;
-import com.datastax.oss.driver.api.core.uuid.Uuids;
 import io.ordo.es.CommandMetadata;
 import io.ordo.es.DomainEvent;
 import io.ordo.es.EnvelopeCodec;
 import io.ordo.es.EventEnvelope;
+import io.ordo.es.EventSerializationException;
 import io.ordo.es.EventSerializer;
 import io.ordo.ops.Logs;
 import io.vertx.core.Future;
@@ -23,6 +23,7 @@ import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,9 +55,17 @@ public final class EventStore {
     private final EventSerializer serializer;
     private final EnvelopeCodec codec;
     private final FaultInjector faults;
+    private final Clock clock;
 
     public EventStore(Vertx vertx, CqlSession session, Statements cql, StoreConfig config, EventSerializer serializer,
                       FaultInjector faults) {
+        this(vertx, session, cql, config, serializer, faults, Clock.systemUTC());
+    }
+
+    /** With the clock that stamps events and outbox intents (a test's, to stand on a minute's boundary). */
+    public EventStore(Vertx vertx, CqlSession session, Statements cql, StoreConfig config, EventSerializer serializer,
+                      FaultInjector faults, Clock clock) {
+        this.clock = clock;
         this.vertx = vertx;
         this.session = session;
         this.cql = cql;
@@ -80,7 +89,7 @@ public final class EventStore {
         if (events == null || events.isEmpty() || expectedVersion < 0) {
             return append(aggregateType, aggregateId, expectedVersion, List.of()); // reported by its validation
         }
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         List<EventEnvelope<?>> envelopes = new ArrayList<>(events.size());
         for (int i = 0; i < events.size(); i++) {
             envelopes.add(EventEnvelope.wrap(events.get(i), aggregateId, aggregateType, expectedVersion + 1 + i,
@@ -133,47 +142,44 @@ public final class EventStore {
     }
 
     /**
-     * Writes the outbox rows (one partition: the aggregate's) and, where the dialect polls, their
-     * index rows (one partition: the minute's) as two single-partition batches in parallel. They need
-     * no batch log between them: the commit starts only after both are durable, and the relay checks
-     * every hint against event_store, so either one alone is harmless.
+     * Writes the events' outbox intents as one single-partition batch: on ScyllaDB the outbox rows
+     * (the aggregate's partition, streamed by CDC), on Cassandra their polling-index rows (the minute's
+     * partition). Each index row's minute and its {@code written_at} come from one instant, so a row
+     * written as a minute turns is in the bucket its time stamp names, never one the poller has left.
      */
     private Future<Void> writeOutbox(String aggregateType, UUID aggregateId, List<? extends EventEnvelope<?>> events) {
-        String topic = config.topicFor(aggregateType);
-        Instant now = Instant.now();
-        BatchStatementBuilder outbox = BatchStatement.builder(DefaultBatchType.UNLOGGED);
-        for (EventEnvelope<?> event : events) {
-            outbox.addStatement(cql.insertOutboxMessage().bind()
-                    .setUuid("aggregate_id", aggregateId)
-                    .setLong("sequence_number", event.sequenceNumber())
-                    .setUuid("event_id", event.eventId())
-                    .setUuid("id", Uuids.timeBased())
-                    .setString("aggregate_type", aggregateType)
-                    .setString("event_type", event.eventType())
-                    .setInt("event_version", event.eventVersion())
-                    .setString("payload", codec.encode(event))
-                    .setString("topic", topic)
-                    .setString("partition_key", aggregateId.toString())
-                    .setUuid("causation_id", event.causationId())
-                    .setUuid("correlation_id", event.correlationId())
-                    .setInstant("created_at", now));
+        Instant now = clock.instant();
+        BatchStatementBuilder batch = BatchStatement.builder(DefaultBatchType.UNLOGGED);
+        if (config.dialect().outboxIntent() == Dialect.OutboxIntent.POLLING_INDEX) {
+            long minute = now.toEpochMilli() / 60_000;
+            for (EventEnvelope<?> event : events) {
+                batch.addStatement(cql.insertOutboxIndex().bind()
+                        .setLong("minute", minute)
+                        .setUuid("written_at", TimeUuids.at(now))
+                        .setUuid("aggregate_id", aggregateId)
+                        .setLong("sequence_number", event.sequenceNumber())
+                        .setUuid("event_id", event.eventId()));
+            }
+        } else {
+            String topic = config.topics().get(aggregateType); // none: the relay makes the event a dead letter
+            for (EventEnvelope<?> event : events) {
+                batch.addStatement(cql.insertOutboxMessage().bind()
+                        .setUuid("aggregate_id", aggregateId)
+                        .setLong("sequence_number", event.sequenceNumber())
+                        .setUuid("event_id", event.eventId())
+                        .setUuid("id", TimeUuids.at(now))
+                        .setString("aggregate_type", aggregateType)
+                        .setString("event_type", event.eventType())
+                        .setInt("event_version", event.eventVersion())
+                        .setString("payload", codec.encode(event))
+                        .setString("topic", topic)
+                        .setString("partition_key", aggregateId.toString())
+                        .setUuid("causation_id", event.causationId())
+                        .setUuid("correlation_id", event.correlationId())
+                        .setInstant("created_at", now));
+            }
         }
-        Future<Void> rows = Cql.future(vertx, session.executeAsync(outbox.build())).mapEmpty();
-        if (!config.dialect().writesOutboxIndex()) {
-            return rows;
-        }
-        long minute = now.toEpochMilli() / 60_000;
-        BatchStatementBuilder index = BatchStatement.builder(DefaultBatchType.UNLOGGED);
-        for (EventEnvelope<?> event : events) {
-            index.addStatement(cql.insertOutboxIndex().bind()
-                    .setLong("minute", minute)
-                    .setUuid("written_at", Uuids.timeBased())
-                    .setUuid("aggregate_id", aggregateId)
-                    .setLong("sequence_number", event.sequenceNumber())
-                    .setUuid("event_id", event.eventId()));
-        }
-        Future<Void> indexRows = Cql.future(vertx, session.executeAsync(index.build())).mapEmpty();
-        return Future.all(rows, indexRows).mapEmpty();
+        return Cql.future(vertx, session.executeAsync(batch.build())).mapEmpty();
     }
 
     private Future<AppendResult> commit(String aggregateType, UUID aggregateId, long expectedVersion,
@@ -260,8 +266,11 @@ public final class EventStore {
         return Future.succeededFuture(new AppendResult.Conflict(currentVersion));
     }
 
-    /** Best effort: the relay would drop these rows after verification anyway. */
+    /** Best effort: the relay would drop these intents after verification anyway (index rows it always does). */
     private void discardOutbox(UUID aggregateId, List<? extends EventEnvelope<?>> events) {
+        if (config.dialect().outboxIntent() != Dialect.OutboxIntent.OUTBOX_ROW) {
+            return;
+        }
         BatchStatementBuilder batch = BatchStatement.builder(DefaultBatchType.UNLOGGED);
         for (EventEnvelope<?> event : events) {
             batch.addStatement(cql.deleteOutboxMessage().bind()
@@ -306,12 +315,14 @@ public final class EventStore {
 
     public Future<StreamHead> head(UUID aggregateId) {
         return Cql.future(vertx, session.executeAsync(cql.selectVersion().bind().setUuid("aggregate_id", aggregateId)))
-                .map(rows -> {
-                    Row row = rows.one();
-                    return row == null || row.isNull("version")
-                            ? new StreamHead(0, null)
-                            : new StreamHead(row.getLong("version"), row.getString("aggregate_type"));
-                });
+                .map(EventStore::head);
+    }
+
+    private static StreamHead head(AsyncResultSet rows) {
+        Row row = rows.one();
+        return row == null || row.isNull("version")
+                ? new StreamHead(0, null)
+                : new StreamHead(row.getLong("version"), row.getString("aggregate_type"));
     }
 
     /**
@@ -363,24 +374,51 @@ public final class EventStore {
         if (fromVersion < 1 || toVersion < fromVersion) {
             return Future.succeededFuture();
         }
-        BoundStatement select = cql.selectEvents().bind()
+        return Cql.forEachRow(vertx, session.executeAsync(selectEvents(aggregateId, fromVersion, toVersion)),
+                row -> visitor.test(envelope(aggregateId, row)));
+    }
+
+    /**
+     * The rows in [{@code fromVersion}, {@code toVersion}] as the relay publishes them, in order: each
+     * an envelope, or, for an event this build cannot read (an unknown type or version, a broken
+     * payload), what the row says of it. The range should be bounded: it is read whole.
+     */
+    public Future<List<StoredEvent>> readForPublication(UUID aggregateId, long fromVersion, long toVersion) {
+        List<StoredEvent> rows = new ArrayList<>();
+        if (fromVersion < 1 || toVersion < fromVersion) {
+            return Future.succeededFuture(rows);
+        }
+        return Cql.forEachRow(vertx, session.executeAsync(selectEvents(aggregateId, fromVersion, toVersion)), row -> {
+            rows.add(stored(aggregateId, row));
+            return true;
+        }).map(v -> faults.read(FaultInjector.Point.RELAY_READ, aggregateId, rows));
+    }
+
+    private StoredEvent stored(UUID aggregateId, Row row) {
+        try {
+            return new StoredEvent.Readable(envelope(aggregateId, row));
+        } catch (EventSerializationException e) {
+            return new StoredEvent.Unreadable(aggregateId, row.getString("aggregate_type"), row.getLong("sequence_number"),
+                    row.getUuid("event_id"), row.getString("event_type"), row.getInt("event_version"), e.getMessage());
+        }
+    }
+
+    /**
+     * Where the stream stands, read at SERIAL consistency: a commit still in flight is completed (or
+     * failed) first, so the version answered is final up to this moment.
+     */
+    public Future<StreamHead> serialHead(UUID aggregateId) {
+        return Cql.future(vertx, session.executeAsync(cql.selectVersion().bind().setUuid("aggregate_id", aggregateId)
+                        .setConsistencyLevel(config.serialConsistency())))
+                .map(EventStore::head);
+    }
+
+    private BoundStatement selectEvents(UUID aggregateId, long fromVersion, long toVersion) {
+        return cql.selectEvents().bind()
                 .setUuid("aggregate_id", aggregateId)
                 .setLong("first", fromVersion)
                 .setLong("last", toVersion)
                 .setPageSize(config.pageSize());
-        return Cql.future(vertx, session.executeAsync(select)).compose(page -> visitPages(aggregateId, page, visitor));
-    }
-
-    private Future<Void> visitPages(UUID aggregateId, AsyncResultSet page, Predicate<EventEnvelope<DomainEvent>> visitor) {
-        for (Row row : page.currentPage()) {
-            if (!visitor.test(envelope(aggregateId, row))) {
-                return Future.succeededFuture();
-            }
-        }
-        if (!page.hasMorePages()) {
-            return Future.succeededFuture();
-        }
-        return Cql.future(vertx, page.fetchNextPage()).compose(next -> visitPages(aggregateId, next, visitor));
     }
 
     private EventEnvelope<DomainEvent> envelope(UUID aggregateId, Row row) {

@@ -3,7 +3,9 @@ package io.ordo.store;
 import com.datastax.oss.driver.api.core.DriverTimeoutException;
 import io.vertx.core.Future;
 
+import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A seam for tests to stop an append (or the relay) dead at a chosen step, to prove that nothing committed is
@@ -22,12 +24,44 @@ public interface FaultInjector {
         /** The conditional batch is applied; nothing after it has run. */
         AFTER_COMMIT,
         /** The relay has an event on Kafka and has not moved the aggregate's watermark yet. */
-        RELAY_PUBLISHED
+        RELAY_PUBLISHED,
+        /** The relay has read a range of events to publish (with {@link #shortReadAt}: fewer came back). */
+        RELAY_READ,
+        /** A projection is about to write an aggregate's read-model rows. */
+        PROJECTION_WRITE
     }
 
     FaultInjector NONE = (point, aggregateId) -> Future.succeededFuture();
 
     Future<Void> at(Point point, UUID aggregateId);
+
+    /** What a read at {@code point} answers: {@code rows} as read, unless a test makes it come back short. */
+    default <T> List<T> read(Point point, UUID aggregateId, List<T> rows) {
+        return rows;
+    }
+
+    /**
+     * Makes the first {@code times} reads at {@code point} answer only their first {@code keep} rows, as
+     * a replica that is behind the one the head was read from would: the reader must notice the range
+     * is short and read again, never skip what it did not get.
+     */
+    static FaultInjector shortReadAt(Point point, int keep, int times) {
+        AtomicInteger left = new AtomicInteger(times);
+        return new FaultInjector() {
+            @Override
+            public Future<Void> at(Point reached, UUID aggregateId) {
+                return Future.succeededFuture();
+            }
+
+            @Override
+            public <T> List<T> read(Point reached, UUID aggregateId, List<T> rows) {
+                if (reached != point || rows.size() <= keep || left.getAndDecrement() <= 0) {
+                    return rows;
+                }
+                return List.copyOf(rows.subList(0, keep));
+            }
+        };
+    }
 
     /** Fails the append at {@code point}, leaving the store as that step left it. */
     static FaultInjector failAt(Point point) {
@@ -40,6 +74,13 @@ public interface FaultInjector {
     static FaultInjector timeoutAt(Point point) {
         return (reached, aggregateId) -> reached == point
                 ? Future.failedFuture(new DriverTimeoutException("injected timeout " + point + " on aggregate " + aggregateId))
+                : Future.succeededFuture();
+    }
+
+    /** Makes the store see a driver timeout at {@code point} for as long as {@code failing} holds: an outage. */
+    static FaultInjector timeoutAtWhile(Point point, java.util.function.BooleanSupplier failing) {
+        return (reached, aggregateId) -> reached == point && failing.getAsBoolean()
+                ? Future.failedFuture(new DriverTimeoutException("injected outage " + point + " on aggregate " + aggregateId))
                 : Future.succeededFuture();
     }
 

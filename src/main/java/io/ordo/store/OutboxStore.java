@@ -1,7 +1,6 @@
 package io.ordo.store;
 
 import com.datastax.oss.driver.api.core.CqlSession;
-import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.Statement;
 import io.vertx.core.Future;
@@ -38,9 +37,13 @@ public final class OutboxStore {
         this.cql = cql;
     }
 
-    /** The intents indexed in {@code minute} with {@code after < written_at <= until}, every page. */
-    public Future<List<IndexedIntent>> intents(long minute, UUID after, UUID until) {
-        return all(cql.selectOutboxIndex().bind().setLong("minute", minute).setUuid("after", after).setUuid("until", until),
+    /**
+     * At most {@code limit} of the intents indexed in {@code minute} with {@code after < written_at <= until},
+     * oldest first: a poller reads a busy minute a page at a time.
+     */
+    public Future<List<IndexedIntent>> intents(long minute, UUID after, UUID until, int limit) {
+        return all(cql.selectOutboxIndex().bind().setLong("minute", minute).setUuid("after", after).setUuid("until", until)
+                        .setInt("max_rows", limit),
                 row -> new IndexedIntent(row.getUuid("written_at"), row.getUuid("aggregate_id"),
                         row.getLong("sequence_number"), row.getUuid("event_id")));
     }
@@ -48,16 +51,7 @@ public final class OutboxStore {
     /** Every row of a query, page after page. */
     private <T> Future<List<T>> all(Statement<?> query, Function<Row, T> read) {
         List<T> rows = new ArrayList<>();
-        return Cql.future(vertx, session.executeAsync(query)).compose(page -> collect(page, read, rows)).map(v -> rows);
-    }
-
-    private <T> Future<Void> collect(AsyncResultSet page, Function<Row, T> read, List<T> into) {
-        for (Row row : page.currentPage()) {
-            into.add(read.apply(row));
-        }
-        return page.hasMorePages()
-                ? Cql.future(vertx, page.fetchNextPage()).compose(next -> collect(next, read, into))
-                : Future.succeededFuture();
+        return Cql.forEachRow(vertx, session.executeAsync(query), row -> rows.add(read.apply(row))).map(v -> rows);
     }
 
     /** The highest sequence number published for the aggregate, 0 if none. */

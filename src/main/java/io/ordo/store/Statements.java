@@ -69,7 +69,7 @@ public final class Statements {
 
     static final String SELECT_OUTBOX_INDEX = """
             SELECT written_at, aggregate_id, sequence_number, event_id FROM %s.outbox_by_minute
-            WHERE minute = :minute AND written_at > :after AND written_at <= :until""";
+            WHERE minute = :minute AND written_at > :after AND written_at <= :until LIMIT :max_rows""";
 
     // dead letters: events that can never be published, with their aggregate's later events parked behind them
     static final String INSERT_DEAD_LETTER = """

@@ -11,6 +11,7 @@ import io.ordo.es.EventSerializer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
+import java.time.Clock;
 import java.util.Map;
 import java.util.Set;
 
@@ -31,10 +32,11 @@ public final class Store {
     private final SchemaApplier schema;
 
     private Store(Vertx vertx, CqlSession session, SchemaApplier schema, Statements statements, StoreConfig config,
-                  FaultInjector faults) {
+                  FaultInjector faults, Clock clock) {
         this.session = session;
         this.schema = schema;
-        this.events = new EventStore(vertx, session, statements, config, new EventSerializer(DomainEvents.registry()), faults);
+        this.events = new EventStore(vertx, session, statements, config, new EventSerializer(DomainEvents.registry()), faults,
+                clock);
         this.repositories = Map.of(
                 OrderDecider.AGGREGATE_TYPE, repository(vertx, statements, new OrderDecider()),
                 CustomerDecider.AGGREGATE_TYPE, repository(vertx, statements, new CustomerDecider()));
@@ -46,6 +48,11 @@ public final class Store {
 
     /** Connects, applies the schema and prepares the statements. */
     public static Future<Store> open(Vertx vertx, StoreConfig config, FaultInjector faults) {
+        return open(vertx, config, faults, Clock.systemUTC());
+    }
+
+    /** As {@link #open(Vertx, StoreConfig, FaultInjector)}, stamping events and outbox intents with {@code clock}. */
+    public static Future<Store> open(Vertx vertx, StoreConfig config, FaultInjector faults, Clock clock) {
         // The driver's first time-based UUID looks up the host's addresses: blocking, so done here once.
         return vertx.executeBlocking(Uuids::timeBased)
                 .compose(warm -> CqlSessions.open(vertx, config))
@@ -53,7 +60,7 @@ public final class Store {
                     SchemaApplier schema = new SchemaApplier(vertx, session, config);
                     return schema.apply()
                             .compose(v -> Statements.prepare(vertx, session, config.keyspace()))
-                            .map(statements -> new Store(vertx, session, schema, statements, config, faults))
+                            .map(statements -> new Store(vertx, session, schema, statements, config, faults, clock))
                 .recover(failure -> Future.fromCompletionStage(session.closeAsync())
                             .transform(closed -> Future.failedFuture(failure)));
                 });

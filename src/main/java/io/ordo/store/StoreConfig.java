@@ -78,7 +78,13 @@ public record StoreConfig(
         }
         JsonObject topics = json.getJsonObject("topics", new JsonObject());
         Map<String, String> topicMap = new HashMap<>(DEFAULT_TOPICS);
-        topics.forEach(entry -> topicMap.put(entry.getKey(), String.valueOf(entry.getValue())));
+        topics.forEach(entry -> {
+            if (entry.getValue() == null) {
+                topicMap.remove(entry.getKey()); // no topic: the relay makes such events dead letters
+            } else {
+                topicMap.put(entry.getKey(), String.valueOf(entry.getValue()));
+            }
+        });
         return new StoreConfig(
                 points,
                 json.getString("localDatacenter", "datacenter1"),

@@ -105,6 +105,35 @@ class OrdoConfigTest {
     }
 
     @Test
+    void inEmbeddedModeTheStoreAndTheRelayUseTheChildrensPorts() {
+        OrdoConfig config = OrdoConfig.fromJson(OrdoConfig.withEnvironment(new JsonObject(),
+                Map.of("ORDO_CASSANDRA_PORT", "9142", "ORDO_KAFKA_PORT", "9192")));
+        assertEquals("127.0.0.1", config.store().contactPoints().get(0).getHostString());
+        assertEquals(9142, config.store().contactPoints().get(0).getPort());
+        assertEquals("127.0.0.1:9192", config.relay().bootstrapServers());
+        OrdoConfig external = OrdoConfig.fromJson(new JsonObject().put("mode", "external")
+                .put("embedded", new JsonObject().put("cassandraCqlPort", 9142)));
+        assertEquals(9042, external.store().contactPoints().get(0).getPort(), "external mode uses store.contactPoints");
+    }
+
+    @Test
+    void theCommitLogSyncAndTheShutdownBudgetAreTyped() {
+        OrdoConfig defaults = OrdoConfig.fromJson(new JsonObject());
+        assertEquals(io.ordo.embedded.CassandraOptions.CommitLogSync.Mode.GROUP, defaults.embedded().commitLog().mode(),
+                "nothing acknowledged is lost by default");
+        assertEquals(10, defaults.embedded().commitLog().interval().toMillis(), "group's window is short by default");
+        assertEquals(30_000, defaults.shutdownTimeoutMs());
+        OrdoConfig periodic = OrdoConfig.fromJson(OrdoConfig.withEnvironment(new JsonObject(),
+                Map.of("ORDO_COMMITLOG_SYNC", "periodic", "ORDO_SHUTDOWN_TIMEOUT_MS", "12000")));
+        assertEquals(io.ordo.embedded.CassandraOptions.CommitLogSync.Mode.PERIODIC, periodic.embedded().commitLog().mode());
+        assertEquals(10_000, periodic.embedded().commitLog().interval().toMillis(), "Cassandra's own 10 s");
+        assertEquals(12_000, periodic.shutdownTimeoutMs());
+        IllegalArgumentException odd = assertThrows(IllegalArgumentException.class, () -> OrdoConfig.fromJson(
+                new JsonObject().put("embedded", new JsonObject().put("commitLogSync", "sometimes"))));
+        assertTrue(odd.getMessage().contains("periodic or group"), odd.getMessage());
+    }
+
+    @Test
     void eventLoopsLeaveCoresToAnEmbeddedDatabaseUnlessSet() {
         int cores = Runtime.getRuntime().availableProcessors();
         assertEquals(Math.max(1, cores / 2), OrdoConfig.fromJson(new JsonObject()).eventLoops(), "embedded");

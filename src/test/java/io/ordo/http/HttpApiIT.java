@@ -14,6 +14,9 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.HashSet;
 import java.util.Map;
@@ -283,6 +286,39 @@ class HttpApiIT {
         assertProblem(unknown, 400, "UNKNOWN_FIELD");
         assertProblem(http.get("/orders/" + UUID.randomUUID() + "/events?limit=5000"), 400, "INVALID_PARAMETER");
         assertProblem(http.get("/orders/not-a-uuid"), 400, "INVALID_PARAMETER");
+    }
+
+    @Test
+    void oddPathsAreRefusedClearlyNeverWithA500() throws IOException {
+        for (String path : List.of("/orders/..%2f..%2fetc", "/orders/..%2F..%2Fetc%2Fpasswd", "/orders/%2e%2e%2f%2e%2e",
+                "/orders/../../etc", "/orders/%2e%2e/%2e%2e/etc", "/orders/..%2f..%2fetc/events", "/orders/%00",
+                "/orders/%zz", "/orders/%", "orders/x", "*", "/customers/..%2f..%2fetc/email", "/orders/a%2fb/events",
+                "/%2e%2e/%2e%2e/etc", "/orders//confirm", "/ws/orders/..%2fx",
+                "/orders/\u00e9", "/orders/%c3%28")) {
+            for (String method : List.of("GET", "POST")) {
+                String answer = raw(method + " " + path + " HTTP/1.1\r\nHost: ordo\r\nContent-Length: 0\r\n"
+                        + "Connection: close\r\n\r\n");
+                int status = Integer.parseInt(answer.substring(9, 12));
+                assertTrue(status >= 400 && status < 500, method + " " + path + " answered " + answer);
+                assertTrue(answer.toLowerCase().contains("content-type: application/problem+json"),
+                        method + " " + path + " answered without a problem: " + answer);
+            }
+        }
+        // What the HTTP codec refuses before any handler (a space in the target, a target too long) is a 4xx too.
+        for (String target : List.of("/orders/x y", "/orders/" + "a".repeat(9_000))) {
+            String answer = raw("GET " + target + " HTTP/1.1\r\nHost: ordo\r\nConnection: close\r\n\r\n");
+            int status = Integer.parseInt(answer.substring(9, 12));
+            assertTrue(status >= 400 && status < 500, target.substring(0, 11) + " answered " + answer);
+        }
+    }
+
+    /** Sends {@code request} as written (no client normalizes its path) and answers the server's whole answer. */
+    private static String raw(String request) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", ordo.port)) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 
     @Test

@@ -149,5 +149,16 @@ class LiveEventsIT {
     @Test
     void aBadFromVersionIsRefusedBeforeTheUpgrade() {
         assertEquals(400, http.get("/ws/orders/" + UUID.randomUUID() + "?fromVersion=zero").statusCode());
+        assertEquals(400, http.get("/ws/orders/" + UUID.randomUUID() + "?fromVersion=-1").statusCode());
+    }
+
+    @Test
+    void fromVersionZeroIsFromTheStart() throws InterruptedException {
+        // A client that tracks "the last version seen" sends 0 before it has seen any.
+        String id = newOrder();
+        http.post("/orders/" + id + "/confirm", null);
+        List<JsonObject> frames = listen("/ws/orders/" + id + "?fromVersion=0");
+        awaitSize(frames, 2);
+        assertEquals(List.of(1L, 2L), frames.stream().map(frame -> frame.getLong("sequenceNumber")).toList());
     }
 }

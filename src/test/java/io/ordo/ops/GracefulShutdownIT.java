@@ -1,6 +1,7 @@
 package io.ordo.ops;
 
 import io.ordo.embedded.ChildJvm;
+import io.ordo.testing.Processes;
 import io.ordo.testing.ServerProcess;
 import io.ordo.testing.TestCassandra;
 import io.ordo.testing.TestKafka;
@@ -120,6 +121,54 @@ class GracefulShutdownIT {
         } finally {
             server.destroy();
             if (!server.waitFor(60, TimeUnit.SECONDS)) {
+                server.destroyForcibly();
+            }
+        }
+    }
+
+    @Test
+    void aSigtermEndsTheServerWithinItsBudgetWhenKafkaAndTheStoreAreUnreachable() throws Exception {
+        Path dir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "bounded-stop-it");
+        int port = ChildJvm.freePort();
+        long budgetMs = 15_000;
+        JsonObject config = new JsonObject()
+                .put("mode", "external")
+                .put("shutdownTimeoutMs", budgetMs)
+                .put("http", new JsonObject().put("host", "127.0.0.1").put("port", port).put("instances", 1))
+                .put("store", new JsonObject().put("contactPoints", new JsonArray().add(TestCassandra.contactPoint()))
+                        .put("keyspace", "it_gracefulshutdownit")
+                        .put("topics", new JsonObject().put("Order", TOPIC).put("Customer", "graceful-shutdown-it-customers")))
+                .put("relay", new JsonObject().put("enabled", true).put("bootstrapServers", TestKafka.bootstrapServers()))
+                .put("projections", new JsonObject().put("consumerGroup", "bounded-stop-" + UUID.randomUUID()));
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        Process server = ServerProcess.start(dir, port, config);
+        long kafka = TestKafka.broker().pid();
+        long cassandra = TestCassandra.node().pid();
+        try {
+            String customer = new JsonObject(post(http, port, "/customers", new JsonObject()
+                    .put("email", "bounded-" + UUID.randomUUID() + "@example.com")
+                    .put("firstName", "Ann").put("lastName", "Lee")).body()).getString("customerId");
+            Processes.pause(kafka);
+            // Accepted while Kafka is away: the relay has these in hand, the producer and the projections hang.
+            for (int i = 0; i < 20; i++) {
+                HttpResponse<String> created = post(http, port, "/orders", new JsonObject().put("customerId", customer)
+                        .put("items", new JsonArray().add(new JsonObject()
+                                .put("productId", UUID.randomUUID().toString()).put("quantity", 1))));
+                assertEquals(201, created.statusCode(), created.body());
+            }
+            Processes.pause(cassandra);
+            long signalled = System.nanoTime();
+            server.destroy(); // SIGTERM
+            boolean exited = server.waitFor(budgetMs + 10_000, TimeUnit.MILLISECONDS);
+            long tookMs = (System.nanoTime() - signalled) / 1_000_000;
+            System.out.printf("SIGTERM with Kafka and the store unreachable: exited after %d ms (budget %d ms)%n", tookMs,
+                    budgetMs);
+            assertTrue(exited, "the server was still running " + (budgetMs + 10_000) + " ms after SIGTERM");
+            assertTrue(Files.readString(dir.resolve("server.log")).contains("Stopping Ordo"), "a graceful stop");
+        } finally {
+            Processes.resume(cassandra);
+            Processes.resume(kafka);
+            if (server.isAlive()) {
                 server.destroyForcibly();
             }
         }

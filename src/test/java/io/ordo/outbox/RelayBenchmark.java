@@ -161,7 +161,7 @@ public final class RelayBenchmark {
             fixture.vertx.getOrCreateContext().runOnContext(v -> {
                 List<Future<Void>> settled = new ArrayList<>();
                 for (UUID id : ids) {
-                    settled.add(relay.settle(new OutboxHint(id, EVENTS_PER_AGGREGATE, null, System.currentTimeMillis())));
+                    settled.add(relay.settle(OutboxHint.of(id, EVENTS_PER_AGGREGATE, System.currentTimeMillis())));
                 }
                 Future.all(settled).<Void>mapEmpty().onComplete(drained);
             });
@@ -185,7 +185,7 @@ public final class RelayBenchmark {
             await(Future.all(sent), Duration.ofSeconds(120));
             double rawRate = records.size() / ((System.nanoTime() - start) / 1e9);
             await(raw.close());
-            await(publisher.close());
+            await(publisher.close(2_000));
             await(store.close());
             return new double[]{relayRate, rawRate};
         }

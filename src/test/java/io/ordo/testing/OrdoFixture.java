@@ -1,6 +1,8 @@
 package io.ordo.testing;
 
 import io.ordo.Ordo;
+import io.ordo.config.OrdoConfig;
+import io.ordo.store.FaultInjector;
 import io.ordo.embedded.EmbeddedCassandra;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -42,6 +44,15 @@ public final class OrdoFixture implements AutoCloseable {
 
     /** As {@link #start(Class, JsonObject)}, on a Vert.x instance created with {@code options}. */
     public static OrdoFixture start(Class<?> owner, JsonObject overrides, VertxOptions options) {
+        return start(owner, overrides, options, FaultInjector.NONE);
+    }
+
+    /** As {@link #start(Class, JsonObject)}, with faults injected at the store's and the relay's seams. */
+    public static OrdoFixture start(Class<?> owner, JsonObject overrides, FaultInjector faults) {
+        return start(owner, overrides, new VertxOptions(), faults);
+    }
+
+    private static OrdoFixture start(Class<?> owner, JsonObject overrides, VertxOptions options, FaultInjector faults) {
         int port = EmbeddedCassandra.freePort();
         JsonObject config = new JsonObject()
                 .put("mode", "external")
@@ -55,7 +66,7 @@ public final class OrdoFixture implements AutoCloseable {
         overrides.forEach(section -> config.put(section.getKey(),
                 config.getJsonObject(section.getKey(), new JsonObject()).mergeIn((JsonObject) section.getValue())));
         Vertx vertx = Vertx.vertx(options);
-        Ordo ordo = await(Ordo.deploy(vertx, config));
+        Ordo ordo = await(Ordo.deploy(vertx, OrdoConfig.fromJson(config), faults));
         return new OrdoFixture(vertx, ordo, port);
     }
 

@@ -29,6 +29,9 @@ public final class TestCassandra {
             CassandraOptions options = CassandraOptions.defaults(dataDir)
                     .withPorts(EmbeddedCassandra.freePort(), EmbeddedCassandra.freePort())
                     .withHeap("768m")
+                    // Never killed and restarted on the same data: nothing needs a sync here.
+                    .withSystemTables(CassandraOptions.SystemTables.UNSYNCED)
+                    .withCommitLog(CassandraOptions.CommitLogSync.PERIODIC_10S)
                     .withStartTimeout(Duration.ofSeconds(120));
             EmbeddedCassandra started = new EmbeddedCassandra(options);
             try {
