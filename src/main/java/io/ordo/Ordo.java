@@ -1,12 +1,11 @@
 package io.ordo;
 
-import io.ordo.command.AggregateVerticle;
+import io.ordo.command.Addresses;
 import io.ordo.command.CommandReply;
 import io.ordo.command.CommandRequest;
+import io.ordo.command.CommandVerticle;
 import io.ordo.command.LocalCodec;
 import io.ordo.config.OrdoConfig;
-import io.ordo.domain.customer.CustomerDecider;
-import io.ordo.domain.order.OrderDecider;
 import io.ordo.embedded.CassandraOptions;
 import io.ordo.embedded.ChildJvm;
 import io.ordo.embedded.EmbeddedCassandra;
@@ -22,16 +21,20 @@ import io.ordo.ops.OrdoMetrics;
 import io.ordo.ops.Supervisor;
 import io.ordo.outbox.OutboxHint;
 import io.ordo.outbox.RelayVerticle;
+import io.ordo.module.AggregateModule;
+import io.ordo.module.Modules;
+import io.ordo.modules.customer.CustomerModule;
+import io.ordo.modules.order.OrderModule;
+import io.ordo.projection.Projected;
+import io.ordo.projection.ProjectionVerticle;
 import io.ordo.store.AppendResult;
 import io.ordo.store.EventStore;
 import io.ordo.store.FaultInjector;
-import io.ordo.projection.Projected;
-import io.ordo.projection.ProjectionVerticle;
-import io.ordo.store.ProcessedCommands;
-import io.ordo.store.ReadModelStore;
+import io.ordo.store.IdempotencyKeys;
 import io.ordo.store.Store;
 import io.ordo.store.StoreRequest;
 import io.ordo.store.StoreVerticle;
+import io.ordo.store.UniqueValues;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -43,14 +46,18 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Ordo inside a Vert.x instance: the store verticle, the aggregate verticles and (if enabled) the
- * HTTP verticles, plus, in embedded mode, the child Cassandra. An application that embeds Ordo
- * calls {@link #deploy}, mounts {@link #router()} in its own router if it serves HTTP itself, and
- * calls {@link #undeploy()} to stop it.
+ * Ordo inside a Vert.x instance, built from a list of aggregate modules: the store verticles, the
+ * command processors, the relay, the projections and (if enabled) the HTTP verticles, plus, in
+ * embedded mode, the child Cassandra and Kafka. An application that embeds Ordo builds it with
+ * {@link #builder}, registers its modules (and Ordo's own, if it wants orders and customers), mounts
+ * {@link #router()} in its own router if it serves HTTP itself, and calls {@link #undeploy()} to stop it.
  */
 public final class Ordo {
 
@@ -64,74 +71,165 @@ public final class Ordo {
 
     private final Vertx vertx;
     private final OrdoConfig config;
+    private final Modules modules;
+    private final Addresses addresses;
     private final Store store;
     private final FaultInjector faults;
     private final HttpApi.Contract contract;
     private final EmbeddedCassandra cassandra;
     private final EmbeddedKafka kafka;
-    private final OrdoMetrics metrics = new OrdoMetrics()
-            .withAggregateTypes(OrderDecider.AGGREGATE_TYPE, CustomerDecider.AGGREGATE_TYPE);
+    private final OrdoMetrics metrics;
     private final Health health;
     private final Supervisor supervisor;
 
-    private Ordo(Vertx vertx, OrdoConfig config, Store store, FaultInjector faults, HttpApi.Contract contract,
+    private Ordo(Vertx vertx, OrdoConfig config, Modules modules, Store store, FaultInjector faults, HttpApi.Contract contract,
                  Children children) {
         this.vertx = vertx;
         this.config = config;
+        this.modules = modules;
+        this.addresses = new Addresses(config.eventBusPrefix());
         this.store = store;
         this.faults = faults;
         this.contract = contract;
         this.cassandra = children.cassandra();
         this.kafka = children.kafka();
-        this.health = new Health(vertx, config, store);
+        this.metrics = new OrdoMetrics().withAggregateTypes(modules.types().toArray(String[]::new));
+        this.health = new Health(vertx, config, store, addresses);
         this.supervisor = new Supervisor(vertx, metrics);
         store.observe(metrics);
+        if (cassandra != null) {
+            metrics.embeddedRestarts("cassandra", cassandra::restarts);
+        }
+        if (kafka != null) {
+            metrics.embeddedRestarts("kafka", kafka::restarts);
+        }
     }
 
-    /** Deploys Ordo as {@code config} (see {@link OrdoConfig}) describes. */
+    /** Ordo's own aggregate modules: orders and customers (orders need customers). */
+    public static List<AggregateModule<?, ?, ?>> ordersAndCustomers() {
+        return List.of(new OrderModule(), new CustomerModule());
+    }
+
+    /** Deploys Ordo with its own modules (orders and customers) as {@code config} (see {@link OrdoConfig}) describes. */
     public static Future<Ordo> deploy(Vertx vertx, JsonObject config) {
-        return deploy(vertx, OrdoConfig.fromJson(config), FaultInjector.NONE);
+        return builder(vertx, OrdoConfig.fromJson(config)).modules(ordersAndCustomers()).deploy();
     }
 
-    public static Future<Ordo> deploy(Vertx vertx, OrdoConfig config, FaultInjector faults) {
+    /** An Ordo to build: register its modules, then {@link Builder#deploy()}. */
+    public static Builder builder(Vertx vertx, JsonObject config) {
+        return builder(vertx, OrdoConfig.fromJson(config));
+    }
+
+    public static Builder builder(Vertx vertx, OrdoConfig config) {
+        return new Builder(vertx, config);
+    }
+
+    /** What an Ordo is built from: a configuration and the aggregate modules it runs. */
+    public static final class Builder {
+        private final Vertx vertx;
+        private final OrdoConfig config;
+        private final List<AggregateModule<?, ?, ?>> modules = new ArrayList<>();
+        private FaultInjector faults = FaultInjector.NONE;
+        private Clock clock = Clock.systemUTC();
+
+        private Builder(Vertx vertx, OrdoConfig config) {
+            this.vertx = vertx;
+            this.config = config;
+        }
+
+        /** Registers an aggregate type: its decider, routes, projections, topic and rules. */
+        public Builder module(AggregateModule<?, ?, ?> module) {
+            modules.add(module);
+            return this;
+        }
+
+        public Builder modules(List<? extends AggregateModule<?, ?, ?>> more) {
+            modules.addAll(more);
+            return this;
+        }
+
+        /** Faults to inject at the store's and the relay's seams: for tests. */
+        public Builder faults(FaultInjector injected) {
+            this.faults = injected;
+            return this;
+        }
+
+        /** The clock that stamps events and outbox intents: for tests. */
+        public Builder clock(Clock stamping) {
+            this.clock = stamping;
+            return this;
+        }
+
+        /** Starts what the configuration asks for, and deploys Ordo's verticles for the registered modules. */
+        public Future<Ordo> deploy() {
+            Modules registered;
+            try {
+                if (modules.isEmpty()) {
+                    throw new IllegalArgumentException("Ordo needs at least one aggregate module");
+                }
+                registered = Modules.of(modules, config.store().topics());
+            } catch (IllegalArgumentException e) {
+                return Future.failedFuture(e);
+            }
+            return Ordo.deploy(vertx, config, registered, faults, clock);
+        }
+    }
+
+    private static Future<Ordo> deploy(Vertx vertx, OrdoConfig config, Modules modules, FaultInjector faults, Clock clock) {
         registerCodecs(vertx.eventBus());
         Future<Children> started = config.mode() == OrdoConfig.Mode.EMBEDDED
                 ? vertx.executeBlocking(() -> startChildren(config)) // seconds of blocking start-up: a worker's job
                 : Future.succeededFuture(new Children(null, null));
-        return started.compose(children -> HttpApi.contract(vertx)
-                .compose(contract -> Store.open(vertx, config.store(), faults)
-                        .map(store -> new Ordo(vertx, config, store, faults, contract, children)))
+        return started.compose(children -> HttpApi.contract(vertx, modules)
+                .compose(contract -> Store.open(vertx, config.store(), modules, faults, clock)
+                        .map(store -> new Ordo(vertx, config, modules, store, faults, contract, children)))
                 .recover(failure -> stopChildren(vertx, children).transform(v -> Future.failedFuture(failure)))
                 .compose(ordo -> ordo.deployVerticles().map(ordo)
                         .recover(failure -> ordo.undeploy().transform(v -> Future.failedFuture(failure)))));
     }
 
     private Future<Void> deployVerticles() {
-        Future<Void> chain = supervisor.deploy("store", () -> new StoreVerticle(store), config.storeInstances());
+        Future<Void> chain = supervisor.deploy("store", () -> new StoreVerticle(store, addresses), config.storeInstances());
         for (int shard = 0; shard < config.aggregates().instances(); shard++) {
             int owned = shard;
             chain = chain.compose(v -> supervisor.deploy("aggregates-" + owned,
-                    () -> new AggregateVerticle(owned, config, metrics), 1));
+                    () -> new CommandVerticle(owned, modules, addresses, config, metrics), 1));
         }
         if (config.relay().enabled()) {
-            chain = chain.compose(v -> supervisor.deploy("relay", () -> new RelayVerticle(config, store, faults, metrics), 1));
+            chain = chain.compose(v -> supervisor.deploy("relay",
+                    () -> new RelayVerticle(config, store, modules, addresses, faults, metrics), 1));
             if (config.http().enabled()) {
-                chain = chain.compose(v -> supervisor.deploy("live-feed", () -> new LiveFeedVerticle(config), 1));
+                chain = chain.compose(v -> supervisor.deploy("live-feed",
+                        () -> new LiveFeedVerticle(config, modules, addresses, metrics), 1));
             }
         }
         if (config.projections().enabled()) {
-            chain = chain.compose(v -> supervisor.deploy("projections", () -> new ProjectionVerticle(config, store, metrics, faults), 1));
+            chain = chain.compose(v -> supervisor.deploy("projections",
+                    () -> new ProjectionVerticle(config, store, modules, addresses, metrics, faults), 1));
         }
         if (config.http().enabled()) {
-            chain = chain.compose(v -> supervisor.deploy("http", () -> new HttpVerticle(config, contract, metrics, health),
-                    config.http().instances()));
+            chain = chain.compose(v -> supervisor.deploy("http", () -> new HttpVerticle(wiring()), config.http().instances()));
         }
         return chain;
     }
 
+    private HttpApi.Wiring wiring() {
+        return new HttpApi.Wiring(config, modules, addresses, contract, metrics, health);
+    }
+
     /** Ordo's HTTP API as a router, for an application that mounts it under its own routes. */
     public Router router() {
-        return HttpApi.router(vertx, config, contract, metrics, health);
+        return HttpApi.router(vertx, wiring());
+    }
+
+    /** The event-bus addresses of this Ordo (under its {@code eventBus.prefix}). */
+    public Addresses addresses() {
+        return addresses;
+    }
+
+    /** The registered modules. */
+    public Modules modules() {
+        return modules;
     }
 
     /** Ordo's meters, e.g. to add the host application's own. */
@@ -260,13 +358,15 @@ public final class Ordo {
     static void registerCodecs(EventBus bus) {
         LocalCodec.register(bus, CommandRequest.class, CommandReply.Accepted.class, CommandReply.Rejected.class,
                 CommandReply.VersionMismatch.class, CommandReply.Contended.class, CommandReply.Replayed.class,
-                CommandReply.KeyReused.class, CommandReply.Unavailable.class,
-                StoreRequest.Append.class, StoreRequest.Load.class, StoreRequest.Head.class, StoreRequest.Snapshot.class,
-                StoreRequest.Events.class, StoreRequest.FindCommand.class, StoreRequest.RecordCommand.class,
-                StoreRequest.ReserveEmail.class, StoreRequest.ReleaseEmail.class, StoreRequest.EventPage.class,
-                StoreRequest.Summary.class, StoreRequest.ListOrders.class, ReadModelStore.OrderSummary.class,
-                ReadModelStore.CustomerSummary.class, ReadModelStore.OrderPage.class, Projected.class,
-                AppendResult.Appended.class, AppendResult.Conflict.class, Aggregate.class,
-                ProcessedCommands.ProcessedCommand.class, EventEnvelope.class, EventStore.StreamHead.class, OutboxHint.class);
+                CommandReply.KeyReused.class, CommandReply.InProgress.class, CommandReply.Unavailable.class,
+                StoreRequest.Append.class, StoreRequest.Load.class, StoreRequest.LoadSettled.class, StoreRequest.Head.class,
+                StoreRequest.Snapshot.class, StoreRequest.Events.class, StoreRequest.ClaimKey.class,
+                StoreRequest.CompleteKey.class, StoreRequest.MarkKeyUnknown.class, StoreRequest.TakeOverKey.class,
+                StoreRequest.ReleaseKey.class, StoreRequest.FindCommit.class, StoreRequest.ReserveValue.class,
+                StoreRequest.TakeOverValue.class, StoreRequest.ReleaseValue.class, StoreRequest.ReleaseUnlessClaimedSince.class,
+                StoreRequest.Query.class,
+                StoreRequest.EventPage.class, IdempotencyKeys.KeyClaim.class, UniqueValues.Holder.class, Projected.class,
+                AppendResult.Appended.class, AppendResult.Conflict.class, Aggregate.class, EventEnvelope.class,
+                EventStore.StreamHead.class, OutboxHint.class);
     }
 }

@@ -53,7 +53,8 @@ public final class OrdoMain {
         // Vert.x's own meters join Ordo's at /metrics.
         Vertx vertx = Vertx.vertx(OrdoMetrics.vertxOptions().setEventLoopPoolSize(config.eventLoops()));
         CompletableFuture<Void> stopped = new CompletableFuture<>();
-        Future<Ordo> deployed = Ordo.deploy(vertx, config, faultsFromSystemProperty());
+        Future<Ordo> deployed = Ordo.builder(vertx, config).modules(Ordo.ordersAndCustomers())
+                .faults(faultsFromSystemProperty()).deploy();
         deployed.onSuccess(ordo -> {
             LOG.info("Ordo is up in {} ms: http://{}:{}/ ({} mode)", (System.nanoTime() - started) / 1_000_000,
                     ordo.config().http().host(), ordo.config().http().port(), ordo.config().mode().name().toLowerCase());

@@ -33,6 +33,10 @@ public sealed interface CommandReply {
     record KeyReused(String key) implements CommandReply {
     }
 
+    /** The key's first request is still running (here or on another instance): retry it shortly. */
+    record InProgress(String key) implements CommandReply {
+    }
+
     /** The store failed; {@code outcomeUnknown} when the commit may or may not have happened. */
     record Unavailable(boolean outcomeUnknown, String detail) implements CommandReply {
     }

@@ -20,7 +20,7 @@ import java.util.TreeMap;
  */
 public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates aggregates, StoreConfig store,
                          int storeInstances, Relay relay, Projections projections, String opsToken,
-                         long readyMaxBacklogMs, int eventLoops, long shutdownTimeoutMs) {
+                         long readyMaxBacklogMs, int eventLoops, long shutdownTimeoutMs, String eventBusPrefix) {
 
     public enum Mode {
         /** Ordo starts its own Cassandra (and, later, Kafka) as child processes. */
@@ -124,8 +124,11 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
      * @param maxRetries  re-decisions after a concurrency conflict before giving up with 409
      * @param groupCommit commit the commands queued for one aggregate in one conditional batch
      * @param maxBatch    most commands in one group commit
+     * @param claimLeaseMs how long a running claim (an idempotency key's, a unique value's reservation) is
+     *                    trusted before its instance is taken for dead: never below twice an append's timeout
      */
-    public record Aggregates(int instances, int cacheSize, int maxRetries, boolean groupCommit, int maxBatch) {
+    public record Aggregates(int instances, int cacheSize, int maxRetries, boolean groupCommit, int maxBatch,
+                             long claimLeaseMs) {
     }
 
     /** Never the ops token or the Kafka client properties (they may hold credentials): configurations end up in logs. */
@@ -167,6 +170,7 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
             variable("ORDO_DATA_DIR", "embedded.dataDir", Kind.TEXT),
             variable("ORDO_COMMITLOG_SYNC", "embedded.commitLogSync", Kind.TEXT),
             variable("ORDO_SHUTDOWN_TIMEOUT_MS", "shutdownTimeoutMs", Kind.LONG),
+            variable("ORDO_EVENT_BUS_PREFIX", "eventBus.prefix", Kind.TEXT),
             variable("ORDO_CASSANDRA_PORT", "embedded.cassandraCqlPort", Kind.INT),
             variable("ORDO_HTTP_HOST", "http.host", Kind.TEXT),
             variable("ORDO_HTTP_PORT", "http.port", Kind.INT),
@@ -234,7 +238,9 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
                 new Aggregates(positive(aggregates.getInteger("instances", 4), "aggregates.instances"),
                         positive(aggregates.getInteger("cacheSize", 10_000), "aggregates.cacheSize"),
                         aggregates.getInteger("maxRetries", 5), aggregates.getBoolean("groupCommit", true),
-                        positive(aggregates.getInteger("maxBatch", 64), "aggregates.maxBatch")),
+                        positive(aggregates.getInteger("maxBatch", 64), "aggregates.maxBatch"),
+                        positive(aggregates.getLong("claimLeaseMs", 10 * store.requestTimeout().toMillis()),
+                                "aggregates.claimLeaseMs")),
                 store,
                 positive(storeSection.getInteger("instances", 2), "store.instances"),
                 new Relay(relay.getBoolean("enabled", true),
@@ -251,9 +257,10 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
                         Math.max(relay.getLong("cdcConfidenceWindowMs", writeTimeout), writeTimeout),
                         relay.getInteger("cdcWorkers", 2),
                         strings(relay.getJsonObject("kafka", new JsonObject())),
-                        positive(relay.getInteger("maxConcurrentAggregates", 64), "relay.maxConcurrentAggregates")),
+                        positive(relay.getInteger("maxConcurrentAggregates", 256), "relay.maxConcurrentAggregates")),
                 new Projections(projections.getBoolean("enabled", true) && relay.getBoolean("enabled", true),
-                        projections.getString("consumerGroup", "ordo-projections"),
+                        // Two deployments under their own prefixes never share a group, even on one topic.
+                        projections.getString("consumerGroup", eventBusPrefix(json) + "-projections"),
                         positive(projections.getInteger("maxAttempts", 5), "projections.maxAttempts"),
                         projections.getLong("retryBackoffMs", 200L),
                         positive(projections.getInteger("cacheSize", 10_000), "projections.cacheSize"),
@@ -262,7 +269,12 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
                 json.getJsonObject("ops", new JsonObject()).getString("token"),
                 json.getJsonObject("ops", new JsonObject()).getLong("readyMaxBacklogMs", 60_000L),
                 eventLoops(json.getInteger("eventLoops", 0), mode),
-                positive(json.getLong("shutdownTimeoutMs", 30_000L), "shutdownTimeoutMs"));
+                positive(json.getLong("shutdownTimeoutMs", 30_000L), "shutdownTimeoutMs"),
+                eventBusPrefix(json));
+    }
+
+    private static String eventBusPrefix(JsonObject json) {
+        return json.getJsonObject("eventBus", new JsonObject()).getString("prefix", "ordo");
     }
 
     /**

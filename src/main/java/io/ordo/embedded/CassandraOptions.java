@@ -28,11 +28,12 @@ public record CassandraOptions(
      * {@code PERIODIC} acknowledges writes at once and syncs every {@code interval} (up to that much
      * acknowledged data lost); {@code GROUP} acknowledges a write only once a sync that covers it is
      * done, syncing at most once every {@code interval} (nothing acknowledged is lost; each write
-     * waits up to the window).
+     * waits up to the window); {@code BATCH} acknowledges a write once a sync that covers it is done,
+     * each write starting one if none runs ({@code interval} unused).
      */
     public record CommitLogSync(Mode mode, Duration interval) {
 
-        public enum Mode { PERIODIC, GROUP }
+        public enum Mode { PERIODIC, GROUP, BATCH }
 
         public CommitLogSync {
             Objects.requireNonNull(mode, "mode");
@@ -57,7 +58,7 @@ public record CassandraOptions(
             try {
                 return new CommitLogSync(Mode.valueOf(mode.toUpperCase(java.util.Locale.ROOT)), interval);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("the commit log's sync mode is periodic or group, not " + mode);
+                throw new IllegalArgumentException("the commit log's sync mode is periodic, group or batch, not " + mode);
             }
         }
     }

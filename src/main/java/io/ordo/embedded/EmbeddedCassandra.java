@@ -221,9 +221,11 @@ public final class EmbeddedCassandra implements AutoCloseable {
                 "native_transport_port: " + options.cqlPort(),
                 "start_native_transport: true",
                 "commitlog_sync: " + options.commitLog().mode().name().toLowerCase(java.util.Locale.ROOT),
-                (options.commitLog().mode() == CassandraOptions.CommitLogSync.Mode.GROUP
-                        ? "commitlog_sync_group_window: " : "commitlog_sync_period: ")
-                        + options.commitLog().interval().toMillis() + "ms",
+                switch (options.commitLog().mode()) {
+                    case GROUP -> "commitlog_sync_group_window: " + options.commitLog().interval().toMillis() + "ms";
+                    case PERIODIC -> "commitlog_sync_period: " + options.commitLog().interval().toMillis() + "ms";
+                    case BATCH -> "# batch: each write's sync starts at once";
+                },
                 "commitlog_segment_size: 8MiB",
                 "memtable_heap_space: 64MiB",
                 "memtable_offheap_space: 64MiB",

@@ -1,8 +1,6 @@
 package io.ordo.http;
 
 import io.ordo.config.OrdoConfig;
-import io.ordo.ops.Health;
-import io.ordo.ops.OrdoMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -20,16 +18,12 @@ public final class HttpVerticle extends VerticleBase {
     private static final long SHUTDOWN_SECONDS = 10;
 
     private final OrdoConfig config;
-    private final HttpApi.Contract contract;
-    private final OrdoMetrics metrics;
-    private final Health health;
+    private final HttpApi.Wiring wiring;
     private HttpServer server;
 
-    public HttpVerticle(OrdoConfig config, HttpApi.Contract contract, OrdoMetrics metrics, Health health) {
-        this.config = config;
-        this.contract = contract;
-        this.metrics = metrics;
-        this.health = health;
+    public HttpVerticle(HttpApi.Wiring wiring) {
+        this.config = wiring.config();
+        this.wiring = wiring;
     }
 
     @Override
@@ -38,7 +32,7 @@ public final class HttpVerticle extends VerticleBase {
                 .setHost(config.http().host())
                 .setPort(config.http().port())
                 .setCompressionSupported(true));
-        return server.requestHandler(HttpApi.router(vertx, config, contract, metrics, health)).listen()
+        return server.requestHandler(HttpApi.router(vertx, wiring)).listen()
                 .onSuccess(s -> LOG.debug("HTTP listening on {}:{}", config.http().host(), s.actualPort()));
     }
 

@@ -1,7 +1,6 @@
 package io.ordo.http;
 
 import io.ordo.command.Addresses;
-import io.ordo.domain.order.OrderDecider;
 import io.ordo.es.EnvelopeCodec;
 import io.ordo.es.EventEnvelope;
 import io.ordo.ops.OrdoMetrics;
@@ -18,28 +17,33 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * WebSocket feeds of order events, one JSON envelope per text frame. {@code /ws/orders} carries
- * every order; {@code /ws/orders/{id}?fromVersion=N} one order, first its stored events from N
- * (catch-up), then live, with no gap and no duplicate. A client that lets more than the configured
- * bytes pile up is disconnected with close code {@value #SLOW_CONSUMER} so it never stalls the server.
+ * WebSocket feeds of one aggregate type's events, one JSON envelope per text frame:
+ * {@code /ws/{collection}} carries every aggregate of the type; {@code /ws/{collection}/{id}?fromVersion=N}
+ * one aggregate, first its stored events from N (catch-up), then live, with no gap and no duplicate.
+ * A client that lets more than the configured bytes pile up is disconnected with close code
+ * {@value #SLOW_CONSUMER} so it never stalls the server.
  */
 final class LiveEvents {
 
     /** Close code sent to a client that does not keep up (4000-4999: application codes). */
     static final short SLOW_CONSUMER = 4008;
-    /** Close code when the id is not an order's. */
-    static final short NOT_AN_ORDER = 4004;
+    /** Close code when the id is not one of the type's aggregates. */
+    static final short NOT_OF_THE_TYPE = 4004;
     private static final int CATCH_UP_PAGE = 500;
 
     private final Vertx vertx;
     private final EnvelopeCodec codec;
+    private final Addresses addresses;
+    private final String type;
     private final int maxQueuedBytes;
     private final OrdoMetrics metrics;
 
-    LiveEvents(Vertx vertx, EnvelopeCodec codec, int maxQueuedBytes, OrdoMetrics metrics) {
+    LiveEvents(Vertx vertx, EnvelopeCodec codec, Addresses addresses, String type, int maxQueuedBytes, OrdoMetrics metrics) {
         this.metrics = metrics;
         this.vertx = vertx;
         this.codec = codec;
+        this.addresses = addresses;
+        this.type = type;
         this.maxQueuedBytes = maxQueuedBytes;
     }
 
@@ -47,7 +51,7 @@ final class LiveEvents {
         ctx.request().toWebSocket().onSuccess(socket -> new Feed(socket, null).start(null));
     }
 
-    void one(RoutingContext ctx, UUID orderId) {
+    void one(RoutingContext ctx, UUID aggregateId) {
         String from = ctx.queryParams().get("fromVersion");
         Long fromVersion = null;
         if (from != null) {
@@ -62,31 +66,31 @@ final class LiveEvents {
             fromVersion = Math.max(1, fromVersion); // 0, as a client that has seen nothing sends it: from the start
         }
         Long start = fromVersion;
-        ctx.request().toWebSocket().onSuccess(socket -> new Feed(socket, orderId).start(start));
+        ctx.request().toWebSocket().onSuccess(socket -> new Feed(socket, aggregateId).start(start));
     }
 
     /** One client's feed: live events, held back while the catch-up from the store runs. */
     private final class Feed {
         private final ServerWebSocket socket;
-        private final UUID orderId;
+        private final UUID aggregateId;
         private final List<EventEnvelope<?>> heldBack = new ArrayList<>();
         private MessageConsumer<EventEnvelope<?>> consumer;
         private boolean catchingUp;
         private long lastSent;
         private boolean open = true;
 
-        Feed(ServerWebSocket socket, UUID orderId) {
+        Feed(ServerWebSocket socket, UUID aggregateId) {
             this.socket = socket;
-            this.orderId = orderId;
+            this.aggregateId = aggregateId;
         }
 
         void start(Long fromVersion) {
             socket.setWriteQueueMaxSize(maxQueuedBytes);
             catchingUp = fromVersion != null;
             lastSent = fromVersion == null ? 0 : fromVersion - 1;
-            consumer = vertx.eventBus().localConsumer(Addresses.live(OrderDecider.AGGREGATE_TYPE), message -> {
+            consumer = vertx.eventBus().localConsumer(addresses.live(type), message -> {
                 EventEnvelope<?> event = message.body();
-                if (orderId != null && !orderId.equals(event.aggregateId())) {
+                if (aggregateId != null && !aggregateId.equals(event.aggregateId())) {
                     return;
                 }
                 if (catchingUp) {
@@ -111,23 +115,35 @@ final class LiveEvents {
             }
         }
 
+        /** Sends the stored events from {@code from}, a page at a time at the client's pace: a loop, not a chain. */
         private Future<Void> catchUp(long from) {
-            return vertx.eventBus().<StoreRequest.EventPage>request(Addresses.STORE,
-                            new StoreRequest.Events(orderId, from, CATCH_UP_PAGE))
-                    .compose(reply -> {
-                        StoreRequest.EventPage page = reply.body();
-                        for (EventEnvelope<?> event : page.events()) {
-                            if (!OrderDecider.AGGREGATE_TYPE.equals(event.aggregateType())) {
-                                socket.close(NOT_AN_ORDER, "not an order");
-                                return Future.succeededFuture();
+            Promise<Void> done = Promise.promise();
+            new Object() {
+                void page(long next) {
+                    vertx.eventBus().<StoreRequest.EventPage>request(addresses.store(),
+                            new StoreRequest.Events(aggregateId, next, CATCH_UP_PAGE)).onComplete(reply -> {
+                        if (reply.failed()) {
+                            done.fail(reply.cause());
+                            return;
+                        }
+                        StoreRequest.EventPage events = reply.result().body();
+                        for (EventEnvelope<?> event : events.events()) {
+                            if (!type.equals(event.aggregateType())) {
+                                socket.close(NOT_OF_THE_TYPE, "not a " + type.toLowerCase());
+                                done.complete();
+                                return;
                             }
                             send(event, false);
                         }
-                        if (page.next() == null || socket.isClosed()) {
-                            return Future.succeededFuture();
+                        if (events.next() == null || socket.isClosed()) {
+                            done.complete();
+                            return;
                         }
-                        return drained().compose(v -> catchUp(page.next()));
+                        drained().onComplete(v -> page(events.next()));
                     });
+                }
+            }.page(from);
+            return done.future();
         }
 
         /** Completes once the socket can take more: the catch-up goes at the client's pace. */
@@ -157,7 +173,7 @@ final class LiveEvents {
             if (socket.isClosed()) {
                 return;
             }
-            if (orderId != null) {
+            if (aggregateId != null) {
                 if (event.sequenceNumber() <= lastSent) {
                     return; // already sent during catch-up
                 }

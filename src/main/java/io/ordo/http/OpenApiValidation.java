@@ -38,7 +38,6 @@ import java.util.Set;
  */
 final class OpenApiValidation implements Handler<RoutingContext> {
 
-    private static final String DOCUMENT = "openapi.yaml";
     /** Keywords that only wrap the check that failed inside them. */
     private static final Set<String> WRAPPERS =
             Set.of("properties", "$ref", "items", "prefixItems", "allOf", "anyOf", "oneOf", "not", "additionalProperties");
@@ -64,8 +63,9 @@ final class OpenApiValidation implements Handler<RoutingContext> {
         }
     }
 
-    static Future<OpenApiValidation> load(Vertx vertx) {
-        return vertx.executeBlocking(OpenApiValidation::readDocument).compose(text -> {
+    /** Loads the OpenAPI document at the classpath resource {@code document}. */
+    static Future<OpenApiValidation> load(Vertx vertx, String document) {
+        return vertx.executeBlocking(() -> readDocument(document)).compose(text -> {
             JsonObject json = (JsonObject) toJson(new Yaml(new SafeConstructor(new LoaderOptions())).load(text));
             withoutUnsupportedResponseTypes(json);
             return OpenAPIContract.from(vertx, json).map(contract -> new OpenApiValidation(text, contract));
@@ -77,9 +77,14 @@ final class OpenApiValidation implements Handler<RoutingContext> {
         return document;
     }
 
+    /** Whether the document describes the request's operation. */
+    boolean describes(RoutingContext ctx) {
+        return contract.findOperation(HttpApi.pathInApi(ctx), ctx.request().method()) != null;
+    }
+
     @Override
     public void handle(RoutingContext ctx) {
-        Operation operation = contract.findOperation(ctx.request().path(), ctx.request().method());
+        Operation operation = contract.findOperation(HttpApi.pathInApi(ctx), ctx.request().method());
         BodySchema schema = operation == null ? null : bodies.get(operation.getOperationId());
         if (schema == null) {
             ctx.next();
@@ -148,10 +153,10 @@ final class OpenApiValidation implements Handler<RoutingContext> {
         return best;
     }
 
-    private static String readDocument() {
-        try (InputStream in = OpenApiValidation.class.getResourceAsStream("/" + DOCUMENT)) {
+    private static String readDocument(String document) {
+        try (InputStream in = OpenApiValidation.class.getResourceAsStream("/" + document)) {
             if (in == null) {
-                throw new IllegalStateException(DOCUMENT + " is not on the classpath");
+                throw new IllegalStateException(document + " is not on the classpath");
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {

@@ -1,9 +1,5 @@
 package io.ordo.http;
 
-import io.ordo.domain.customer.Email;
-import io.ordo.domain.customer.PhoneNumber;
-import io.ordo.domain.order.Money;
-import io.ordo.domain.order.OrderItem;
 import io.ordo.es.InvalidValueException;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
@@ -15,19 +11,23 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * Strict reading of a JSON request body: only the documented fields, each of its documented type.
  * Anything else is a {@link Problem.BadRequest} naming the field, so no command is built from
- * half-understood input.
+ * half-understood input. A module's routes read their bodies with it (see {@link Gateway#body}).
  */
-final class RequestReader {
+public final class RequestReader {
 
     private static final int MAX_TEXT = 10_000;
     private final JsonObject body;
+    /** Where this object is in the body, for messages: empty at the top, else e.g. {@code items[0].}. */
+    private final String at;
 
-    private RequestReader(JsonObject body) {
+    private RequestReader(JsonObject body, String at) {
         this.body = body;
+        this.at = at;
     }
 
     /** Parses {@code text} (null or blank means an empty object) and allows only {@code fields}. */
@@ -47,131 +47,137 @@ final class RequestReader {
             }
             body = object;
         }
+        return new RequestReader(body, "").only(fields);
+    }
+
+    /** This object, if it has no field but {@code fields}. */
+    private RequestReader only(Set<String> fields) {
         for (String name : body.fieldNames()) {
             if (!fields.contains(name)) {
-                throw new Problem.BadRequest("UNKNOWN_FIELD", "unknown field '" + name + "'; expected " + fields);
+                throw new Problem.BadRequest("UNKNOWN_FIELD", "unknown field '" + at + name + "'; expected " + fields);
             }
         }
-        return new RequestReader(body);
+        return this;
     }
 
-    UUID uuid(String field) {
+    public UUID uuid(String field) {
         UUID value = optionalUuid(field);
         if (value == null) {
-            throw new Problem.BadRequest("MISSING_FIELD", "'" + field + "' is required");
+            throw missing(field);
         }
         return value;
     }
 
-    UUID optionalUuid(String field) {
-        return parseUuid(body.getValue(field), field);
+    public UUID optionalUuid(String field) {
+        return parseUuid(body.getValue(field), at + field);
     }
 
-    String string(String field) {
+    public String string(String field) {
         String value = optionalString(field);
         if (value == null) {
-            throw new Problem.BadRequest("MISSING_FIELD", "'" + field + "' is required");
+            throw missing(field);
         }
         return value;
     }
 
-    String optionalString(String field) {
+    public String optionalString(String field) {
         Object value = body.getValue(field);
         if (value == null) {
             return null;
         }
         if (!(value instanceof String text)) {
-            throw new Problem.BadRequest("INVALID_FIELD", "'" + field + "' must be a string");
+            throw invalid(field, "must be a string");
         }
         if (text.length() > MAX_TEXT) {
-            throw new Problem.BadRequest("INVALID_FIELD", "'" + field + "' is longer than " + MAX_TEXT + " characters");
+            throw invalid(field, "is longer than " + MAX_TEXT + " characters");
         }
         return text;
     }
 
-    Email email(String field) {
+    /**
+     * The string field (required) as {@code parse} reads it (a value object's own parser): an
+     * {@link InvalidValueException} is answered 400 with its own code.
+     */
+    public <T> T parsed(String field, Function<String, T> parse) {
+        return parse(string(field), parse);
+    }
+
+    /** As {@link #parsed}, for an optional field: {@code parse} is given null when it is absent. */
+    public <T> T optionalParsed(String field, Function<String, T> parse) {
+        return parse(optionalString(field), parse);
+    }
+
+    private static <T> T parse(String text, Function<String, T> parse) {
         try {
-            return Email.parse(string(field));
+            return parse.apply(text);
         } catch (InvalidValueException e) {
             throw new Problem.BadRequest(e.code(), e.getMessage());
         }
     }
 
-    PhoneNumber optionalPhone(String field) {
-        try {
-            return PhoneNumber.parseOptional(optionalString(field));
-        } catch (InvalidValueException e) {
-            throw new Problem.BadRequest(e.code(), e.getMessage());
-        }
-    }
-
-    /** The items array: each {productId, quantity, unitPrice?: {amountMinor, currency}}. */
-    List<OrderItem> items(String field) {
-        Object value = body.getValue(field);
-        if (value == null) {
-            throw new Problem.BadRequest("MISSING_FIELD", "'" + field + "' is required");
-        }
-        if (!(value instanceof JsonArray array)) {
-            throw new Problem.BadRequest("INVALID_FIELD", "'" + field + "' must be an array");
-        }
-        if (array.size() > 1_000) {
-            throw new Problem.BadRequest("INVALID_FIELD", "'" + field + "' has more than 1000 entries");
-        }
-        List<OrderItem> items = new ArrayList<>(array.size());
-        for (int i = 0; i < array.size(); i++) {
-            String at = field + "[" + i + "]";
-            if (!(array.getValue(i) instanceof JsonObject item)) {
-                throw new Problem.BadRequest("INVALID_FIELD", "'" + at + "' must be an object");
-            }
-            RequestReader line = new RequestReader(item);
-            line.allowOnly(at, Set.of("productId", "quantity", "unitPrice"));
-            items.add(new OrderItem(line.uuid("productId"), line.integer("quantity", at), line.money("unitPrice", at)));
-        }
-        return items;
-    }
-
-    private Money money(String field, String at) {
-        Object value = body.getValue(field);
-        if (value == null) {
-            return null;
-        }
-        if (!(value instanceof JsonObject price)) {
-            throw new Problem.BadRequest("INVALID_FIELD", "'" + at + "." + field + "' must be an object");
-        }
-        RequestReader money = new RequestReader(price);
-        money.allowOnly(at + "." + field, Set.of("amountMinor", "currency"));
-        long amount = money.longValue("amountMinor", at + "." + field);
-        return new Money(amount, money.string("currency"));
-    }
-
-    private int integer(String field, String at) {
-        long value = longValue(field, at);
+    public int integer(String field) {
+        long value = longValue(field);
         if (value < Integer.MIN_VALUE || value > Integer.MAX_VALUE) {
-            throw new Problem.BadRequest("INVALID_FIELD", "'" + at + "." + field + "' is out of range");
+            throw invalid(field, "is out of range");
         }
         return (int) value;
     }
 
-    private long longValue(String field, String at) {
+    public long longValue(String field) {
         Object value = body.getValue(field);
         if (value == null) {
-            throw new Problem.BadRequest("MISSING_FIELD", "'" + at + "." + field + "' is required");
+            throw missing(field);
         }
         if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte) {
             return ((Number) value).longValue();
         }
         if (value instanceof BigInteger || value instanceof BigDecimal || value instanceof Double || value instanceof Float) {
-            throw new Problem.BadRequest("INVALID_FIELD", "'" + at + "." + field + "' must be an integer in range");
+            throw invalid(field, "must be an integer in range");
         }
-        throw new Problem.BadRequest("INVALID_FIELD", "'" + at + "." + field + "' must be a number");
+        throw invalid(field, "must be a number");
     }
 
-    private void allowOnly(String at, Set<String> fields) {
-        for (String name : body.fieldNames()) {
-            if (!fields.contains(name)) {
-                throw new Problem.BadRequest("UNKNOWN_FIELD", "unknown field '" + at + "." + name + "'");
-            }
+    /** The object under {@code field}, with only {@code fields}; null when absent. */
+    public RequestReader optionalObject(String field, Set<String> fields) {
+        Object value = body.getValue(field);
+        if (value == null) {
+            return null;
         }
+        if (!(value instanceof JsonObject object)) {
+            throw invalid(field, "must be an object");
+        }
+        return new RequestReader(object, at + field + ".").only(fields);
+    }
+
+    /** The array of objects under {@code field} (required), at most {@code max} of them, each with only {@code fields}. */
+    public List<RequestReader> objects(String field, int max, Set<String> fields) {
+        Object value = body.getValue(field);
+        if (value == null) {
+            throw missing(field);
+        }
+        if (!(value instanceof JsonArray array)) {
+            throw invalid(field, "must be an array");
+        }
+        if (array.size() > max) {
+            throw invalid(field, "has more than " + max + " entries");
+        }
+        List<RequestReader> items = new ArrayList<>(array.size());
+        for (int i = 0; i < array.size(); i++) {
+            String element = at + field + "[" + i + "]";
+            if (!(array.getValue(i) instanceof JsonObject item)) {
+                throw new Problem.BadRequest("INVALID_FIELD", "'" + element + "' must be an object");
+            }
+            items.add(new RequestReader(item, element + ".").only(fields));
+        }
+        return items;
+    }
+
+    private Problem.BadRequest missing(String field) {
+        return new Problem.BadRequest("MISSING_FIELD", "'" + at + field + "' is required");
+    }
+
+    private Problem.BadRequest invalid(String field, String what) {
+        return new Problem.BadRequest("INVALID_FIELD", "'" + at + field + "' " + what);
     }
 
     static UUID parseUuid(Object value, String what) {

@@ -36,7 +36,7 @@ public final class Health {
     private final HealthChecks relay;
     private final KafkaAdminClient kafka;
 
-    public Health(Vertx vertx, OrdoConfig config, Store store) {
+    public Health(Vertx vertx, OrdoConfig config, Store store, Addresses addresses) {
         this.vertx = vertx;
         this.live = HealthChecks.create(vertx).register("event-loop", promise -> promise.tryComplete(Status.OK()));
         this.ready = HealthChecks.create(vertx);
@@ -61,7 +61,7 @@ public final class Health {
                             : Status.KO(new JsonObject().put("error", String.valueOf(cluster.cause().getMessage()))))));
             long maxBacklogMs = config.readyMaxBacklogMs();
             relay.register("relay", CHECK_TIMEOUT_MS, promise -> vertx.eventBus()
-                    .<JsonObject>request(Addresses.RELAY_STATUS, "status", new DeliveryOptions().setSendTimeout(CHECK_TIMEOUT_MS))
+                    .<JsonObject>request(addresses.relayStatus(), "status", new DeliveryOptions().setSendTimeout(CHECK_TIMEOUT_MS))
                     .onComplete(status -> promise.tryComplete(relay(status, maxBacklogMs))));
         } else {
             this.kafka = null;

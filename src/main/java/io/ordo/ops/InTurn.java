@@ -6,6 +6,7 @@ import io.vertx.core.Promise;
 
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Asynchronous work on items one after another, as a loop: each item starts on the context once the
@@ -40,6 +41,34 @@ public final class InTurn {
                 });
             }
         }.run(0);
+        return done.future();
+    }
+
+    /**
+     * Runs {@code step} again and again, each run a task of its own on the context, until it answers true;
+     * stops at the first failure. The step bounds the loop (a batch's attempts are bounded by its retries).
+     */
+    public static Future<Void> until(Context context, Supplier<Future<Boolean>> step) {
+        Promise<Void> done = Promise.promise();
+        new Object() {
+            void run() {
+                Future<Boolean> ran;
+                try {
+                    ran = step.get();
+                } catch (RuntimeException e) {
+                    ran = Future.failedFuture(e);
+                }
+                ran.onComplete(result -> {
+                    if (result.failed()) {
+                        done.fail(result.cause());
+                    } else if (Boolean.TRUE.equals(result.result())) {
+                        done.complete();
+                    } else {
+                        context.runOnContext(v -> run());
+                    }
+                });
+            }
+        }.run();
         return done.future();
     }
 }

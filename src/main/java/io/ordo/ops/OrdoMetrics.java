@@ -53,6 +53,7 @@ public final class OrdoMetrics implements StoreObserver {
     private final AtomicReference<IntSupplier> projectionDeadLetters = new AtomicReference<>(() -> 0);
     private final AtomicLong deadLetters = new AtomicLong();
     private final AtomicReference<LongSupplier> outboxBacklogAgeMs = new AtomicReference<>(() -> 0);
+    private final AtomicReference<IntSupplier> relayAggregatesWaiting = new AtomicReference<>(() -> 0);
 
     public OrdoMetrics() {
         new JvmMemoryMetrics().bindTo(registry);
@@ -66,6 +67,8 @@ public final class OrdoMetrics implements StoreObserver {
         Gauge.builder("ordo.outbox.backlog.age", outboxBacklogAgeMs, age -> age.get().getAsLong() / 1000.0)
                 .baseUnit("seconds").description("age of the oldest event taken and not yet published: now minus its event time")
                 .register(registry);
+        Gauge.builder("ordo.relay.aggregates.waiting", relayAggregatesWaiting, waiting -> waiting.get().getAsInt())
+                .description("aggregates with events asked to be published and not yet settled").register(registry);
         Gauge.builder("ordo.relay.dead.letters", deadLetters, AtomicLong::get)
                 .description("dead letters parked in the store now, awaiting retry or discard").register(registry);
         Gauge.builder("ordo.projection.lag", this, OrdoMetrics::projectionLagSeconds).baseUnit("seconds")
@@ -170,6 +173,17 @@ public final class OrdoMetrics implements StoreObserver {
         breakerState.set(state);
     }
 
+    /** The relay's lanes: aggregates with events waiting (read on the scraping thread: a racy size is fine). */
+    public void relayAggregatesWaiting(IntSupplier waiting) {
+        relayAggregatesWaiting.set(waiting);
+    }
+
+    /** How many times the embedded {@code child} (cassandra, kafka) was started again after dying on its own. */
+    public void embeddedRestarts(String child, IntSupplier restarts) {
+        Gauge.builder("ordo.embedded.restarts", restarts, IntSupplier::getAsInt).tag("child", child)
+                .description("times the embedded child was started again after dying on its own").register(registry);
+    }
+
     public void outboxBacklogAge(LongSupplier ageMs) {
         outboxBacklogAgeMs.set(ageMs);
     }
@@ -200,6 +214,11 @@ public final class OrdoMetrics implements StoreObserver {
 
     public void restarted(String verticle) {
         counter("ordo.verticle.restarts", "verticles restarted (stopped and started again) after a failure", "verticle", verticle).increment();
+    }
+
+    /** Open WebSocket feeds now, on any thread. */
+    public int webSocketClients() {
+        return webSocketClients.get();
     }
 
     public void webSocketOpened() {

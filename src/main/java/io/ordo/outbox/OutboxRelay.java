@@ -6,7 +6,6 @@ import io.ordo.ops.OrdoMetrics;
 import io.ordo.store.EventStore;
 import io.ordo.store.FaultInjector;
 import io.ordo.store.OutboxStore;
-import io.ordo.store.StoreConfig;
 import io.ordo.store.StoredEvent;
 import io.vertx.circuitbreaker.CircuitBreakerState;
 import io.vertx.core.Context;
@@ -20,14 +19,17 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
 
 /**
  * Turns hints into publications, treating hints as hints and the event store as the truth
@@ -66,7 +68,7 @@ final class OutboxRelay {
     private final Context context;
     private final EventStore events;
     private final OutboxStore outbox;
-    private final StoreConfig store;
+    private final Function<String, String> topicOf;
     private final OrdoConfig.Relay config;
     private final KafkaPublisher publisher;
     private final FaultInjector faults;
@@ -94,16 +96,25 @@ final class OutboxRelay {
     };
     private final List<Promise<Void>> idleWaiters = new ArrayList<>();
 
-    /** One aggregate's watermark, and the sequence number it is parked at behind a dead letter (null: it flows). */
+    /** One aggregate's watermark, as this relay last read or wrote it (another instance may have moved it on). */
     private static final class Known {
         long watermark;
-        Long parkedAt;
 
-        Known(long watermark, Long parkedAt) {
+        Known(long watermark) {
             this.watermark = watermark;
-            this.parkedAt = parkedAt;
         }
     }
+
+    /**
+     * The aggregates parked behind a dead letter, store-wide (any instance's), and at which sequence
+     * number: read at start, again every {@value RelayVerticle#DEAD_LETTER_REFRESH_MS} ms and at each park,
+     * retry and discard here. A hint for one of them is settled only once the store confirms, after the
+     * hint was taken, that it is still parked: an operator's release on another instance is seen at once
+     * by the next hint, and nothing is skipped in between.
+     */
+    private final Map<UUID, Long> parked = new HashMap<>();
+    /** Whether the dead letters were read once: until then no lane runs (it could pass a parked one's dead letter). */
+    private boolean parkedKnown;
 
     /** The publication state of one aggregate with work asked for. */
     private static final class Lane {
@@ -149,13 +160,14 @@ final class OutboxRelay {
     private enum Next { DONE, AGAIN, RETRY, AWAIT_KAFKA, AWAIT_VERIFICATION }
 
     /** Made on the context it lives on: every call to it is made there. */
-    OutboxRelay(Vertx vertx, EventStore events, OutboxStore outbox, StoreConfig store, OrdoConfig.Relay config,
+    /** @param topicOf the topic of an aggregate type's events, or null when it has none */
+    OutboxRelay(Vertx vertx, EventStore events, OutboxStore outbox, Function<String, String> topicOf, OrdoConfig.Relay config,
                 KafkaPublisher publisher, FaultInjector faults, OrdoMetrics metrics) {
         this.vertx = vertx;
         this.context = vertx.getOrCreateContext();
         this.events = events;
         this.outbox = outbox;
-        this.store = store;
+        this.topicOf = topicOf;
         this.config = config;
         this.publisher = publisher;
         this.faults = faults;
@@ -167,8 +179,8 @@ final class OutboxRelay {
     /** Takes a hint and asks for nothing back (the fast path: a local commit needs no answer). */
     void offer(OutboxHint hint) {
         Known knownNow = known.get(hint.aggregateId());
-        if (knownNow != null && (hint.sequenceNumber() <= knownNow.watermark || knownNow.parkedAt != null)) {
-            return; // on Kafka already (another instance's relay), or waiting for an operator
+        if (knownNow != null && hint.sequenceNumber() <= knownNow.watermark) {
+            return; // on Kafka already
         }
         Lane lane = lane(hint);
         if (lane.state == LaneState.SLEEPING && lane.verifyAt != 0 && !hint.committed().isEmpty()) {
@@ -185,9 +197,8 @@ final class OutboxRelay {
      */
     Future<Void> settle(OutboxHint hint) {
         Known knownNow = known.get(hint.aggregateId());
-        if (knownNow != null && (hint.sequenceNumber() <= knownNow.watermark || knownNow.parkedAt != null)) {
-            // Already on Kafka (a source reading again after a restart, say), or waiting for an operator.
-            return Future.succeededFuture();
+        if (knownNow != null && hint.sequenceNumber() <= knownNow.watermark) {
+            return Future.succeededFuture(); // already on Kafka (a source reading again after a restart, say)
         }
         Lane lane = lane(hint);
         Promise<Void> settled = Promise.promise();
@@ -237,7 +248,7 @@ final class OutboxRelay {
     }
 
     private void startRunnable() {
-        while (running < config.maxConcurrentAggregates() && !runnable.isEmpty()) {
+        while (parkedKnown && running < config.maxConcurrentAggregates() && !runnable.isEmpty()) {
             Lane lane = runnable.poll();
             running++;
             // A task of its own: a pass never runs as the continuation of another one.
@@ -272,7 +283,7 @@ final class OutboxRelay {
         long watermark = state == null ? 0 : state.watermark;
         switch (next) {
             case DONE -> {
-                if (lane.waitsFor(watermark) && (state == null || state.parkedAt == null)) {
+                if (lane.waitsFor(watermark) && !parked.containsKey(lane.id)) {
                     runnable.add(lane); // hints arrived during the pass
                 } else {
                     lane.state = LaneState.IDLE;
@@ -339,12 +350,10 @@ final class OutboxRelay {
             }
             return Future.succeededFuture(Next.AWAIT_KAFKA); // no store read while Kafka cannot take anything
         }
+        if (parked.containsKey(lane.id)) {
+            return stillParked(lane);
+        }
         return known(lane.id).compose(state -> {
-            if (state.parkedAt != null) {
-                completeAll(lane); // waits behind its dead letter for an operator
-                lane.target = state.watermark;
-                return Future.succeededFuture(Next.DONE);
-            }
             long watermark = state.watermark;
             completeUpTo(lane, watermark);
             dropCommittedUpTo(lane, watermark);
@@ -436,7 +445,7 @@ final class OutboxRelay {
                 break;
             }
             EventEnvelope<?> event = ((StoredEvent.Readable) row).envelope();
-            String topic = store.topics().get(event.aggregateType());
+            String topic = topicOf.apply(event.aggregateType());
             if (topic == null) {
                 stopper = row;
                 unpublishable = "no topic is configured for aggregate type " + event.aggregateType();
@@ -519,12 +528,12 @@ final class OutboxRelay {
 
     private Future<Next> deadLetter(Lane lane, Known state, StoredEvent row, String error) {
         if (row instanceof StoredEvent.Unreadable unreadable) {
-            String topic = store.topics().get(unreadable.aggregateType());
+            String topic = topicOf.apply(unreadable.aggregateType());
             return park(lane, state, new OutboxStore.DeadLetter(unreadable.aggregateId(), unreadable.sequenceNumber(),
                     unreadable.eventId(), unreadable.aggregateType(), unreadable.eventType(), topic, error, Instant.now()));
         }
         EventEnvelope<?> event = ((StoredEvent.Readable) row).envelope();
-        return deadLetter(lane, state, event, store.topics().get(event.aggregateType()), error);
+        return deadLetter(lane, state, event, topicOf.apply(event.aggregateType()), error);
     }
 
     private Future<Next> deadLetter(Lane lane, Known state, EventEnvelope<?> event, String topic, String error) {
@@ -532,12 +541,26 @@ final class OutboxRelay {
                 event.aggregateType(), event.eventType(), topic, error, Instant.now()));
     }
 
-    /** Records the dead letter; the aggregate's later events wait behind it for an operator. */
+    /**
+     * Records the dead letter; the aggregate's later events wait behind it for an operator. Unless the store's
+     * watermark is past it already: another instance published or discarded it (after an operator's retry there),
+     * and this instance's watermark was stale.
+     */
     private Future<Next> park(Lane lane, Known state, OutboxStore.DeadLetter letter) {
+        return outbox.publishedSequence(lane.id).compose(stored -> {
+            if (stored >= letter.sequenceNumber()) {
+                state.watermark = Math.max(state.watermark, stored);
+                return Future.succeededFuture(Next.AGAIN);
+            }
+            return recordDeadLetter(lane, state, letter);
+        });
+    }
+
+    private Future<Next> recordDeadLetter(Lane lane, Known state, OutboxStore.DeadLetter letter) {
         LOG.error("Dead letter: {} {}@{} ({}) cannot be published: {}; its later events wait behind it",
                 letter.aggregateType(), letter.aggregateId(), letter.sequenceNumber(), letter.eventType(), letter.error());
         return outbox.deadLetter(letter).map(v -> {
-            state.parkedAt = letter.sequenceNumber();
+            parked.put(letter.aggregateId(), letter.sequenceNumber());
             lane.target = state.watermark;
             completeAll(lane);
             countDeadLetters();
@@ -547,7 +570,7 @@ final class OutboxRelay {
 
     // ---- what is known of an aggregate -------------------------------------------------------------
 
-    /** The aggregate's watermark and dead letter, from memory, or read once from the store. */
+    /** The aggregate's watermark, from memory, or read once from the store. */
     private Future<Known> known(UUID id) {
         Known cached = known.get(id);
         if (cached != null) {
@@ -555,21 +578,31 @@ final class OutboxRelay {
         }
         Lane lane = lanes.get(id);
         if (lane != null && !lane.committed.isEmpty() && lane.committed.peekFirst().sequenceNumber() == 1) {
-            // Created by a local commit just now: nothing was published or parked before it.
-            Known created = new Known(0, null);
+            // Created by a local commit just now: nothing was published before it.
+            Known created = new Known(0);
             known.put(id, created);
             return Future.succeededFuture(created);
         }
-        Future<Long> watermark = outbox.publishedSequence(id);
-        Future<List<OutboxStore.DeadLetter>> letters = outbox.deadLetters(id);
-        return Future.all(watermark, letters).map(both -> {
-            Known read = known.get(id); // another pass of it may have read it meanwhile
-            if (read == null) {
-                List<OutboxStore.DeadLetter> parked = letters.result();
-                read = new Known(watermark.result(), parked.isEmpty() ? null : parked.get(0).sequenceNumber());
-                known.put(id, read);
+        return outbox.publishedSequence(id).map(watermark -> known.computeIfAbsent(id, k -> new Known(watermark)));
+    }
+
+    /**
+     * A lane of an aggregate known parked: its hints are given up (settled) only once a read made after
+     * they were taken confirms the dead letter; if it is gone (released on another instance), the lane
+     * publishes.
+     */
+    private Future<Next> stillParked(Lane lane) {
+        return outbox.deadLetters(lane.id).map(letters -> {
+            if (letters.isEmpty()) {
+                parked.remove(lane.id);
+                known.remove(lane.id); // a discard moved the watermark: read it again
+                return Next.AGAIN;
             }
-            return read;
+            parked.put(lane.id, letters.get(0).sequenceNumber());
+            completeAll(lane); // waits behind its dead letter for an operator
+            lane.target = 0;
+            setBacklog(lane, Long.MAX_VALUE);
+            return Next.DONE;
         });
     }
 
@@ -607,6 +640,11 @@ final class OutboxRelay {
 
     // ---- for the verticle and the operators ------------------------------------------------------
 
+    /** Reads the dead letters, and from then on runs the lanes: a relay takes hints before, and publishes after. */
+    Future<Void> start() {
+        return countDeadLetters();
+    }
+
     /** Completes once no lane runs or waits for a slot (lanes sleeping on a backoff, Kafka or verification aside). */
     Future<Void> idle() {
         if (running == 0 && runnable.isEmpty()) {
@@ -628,26 +666,37 @@ final class OutboxRelay {
     }
 
     /**
-     * Sets the dead-letter gauge to the number parked in the store now (every instance's, and those
-     * left from before a restart). Reads the whole table: it is small, an operator's list.
+     * Reads the dead letters parked in the store now (every instance's, and those left from before a
+     * restart): the aggregates known parked, and the dead-letter gauge. Reads the whole table: it is
+     * small, an operator's list. A read that finishes after a later one's is stale, and dropped.
      */
-    void countDeadLetters() {
+    Future<Void> countDeadLetters() {
         long count = ++countsStarted;
-        outbox.allDeadLetters().onComplete(letters -> {
+        return outbox.allDeadLetters().onComplete(letters -> {
             if (letters.failed()) {
-                LOG.debug("Counting dead letters failed; the gauge keeps its last value: {}", letters.cause().toString());
+                LOG.debug("Reading the dead letters failed; the last read stands: {}", letters.cause().toString());
             } else if (count > countShown) {
                 countShown = count;
+                Set<UUID> before = new HashSet<>(parked.keySet());
+                parked.clear();
+                letters.result().forEach(letter -> parked.merge(letter.aggregateId(), letter.sequenceNumber(), Math::min));
+                // Released elsewhere: a retry or discard there moved the watermark, so read it again here.
+                before.stream().filter(id -> !parked.containsKey(id)).forEach(known::remove);
                 metrics.deadLetters(letters.result().size());
+                if (!parkedKnown) {
+                    parkedKnown = true;
+                    startRunnable();
+                }
             }
-        });
+        }).mapEmpty();
     }
 
     /** Publishes a parked aggregate again from its dead letter (after, say, the size limit was raised). */
     Future<Void> retry(UUID id) {
         return outbox.removeDeadLetters(id)
                 .compose(v -> {
-                    known.remove(id); // read again: the watermark, and no dead letter
+                    parked.remove(id);
+                    known.remove(id); // read the watermark again
                     countDeadLetters();
                     return events.head(id);
                 })

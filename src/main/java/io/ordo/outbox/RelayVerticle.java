@@ -2,10 +2,8 @@ package io.ordo.outbox;
 
 import io.ordo.command.Addresses;
 import io.ordo.config.OrdoConfig;
+import io.ordo.module.Modules;
 import io.ordo.ops.OrdoMetrics;
-import io.ordo.domain.DomainEvents;
-import io.ordo.es.EnvelopeCodec;
-import io.ordo.es.EventSerializer;
 import io.ordo.store.Dialect;
 import io.ordo.store.FaultInjector;
 import io.ordo.store.OutboxStore;
@@ -24,7 +22,7 @@ import java.util.UUID;
 
 /**
  * The outbox relay: takes hints from the store's fast path (right after each local commit, on
- * {@link Addresses#RELAY}) and from the durable source, and publishes what is committed to Kafka.
+ * its address) and from the durable source, and publishes what is committed to Kafka.
  */
 public final class RelayVerticle extends VerticleBase {
 
@@ -32,13 +30,15 @@ public final class RelayVerticle extends VerticleBase {
 
     private final OrdoConfig config;
     private final Store store;
+    private final Modules modules;
+    private final Addresses addresses;
     private final FaultInjector faults;
     private final OrdoMetrics metrics;
     /** At a stop, how long what was taken may take to reach Kafka (only while Kafka takes it), and then the producer. */
     private static final long FLUSH_MS = 5_000;
     private static final long PRODUCER_CLOSE_MS = 2_000;
-    /** How often the dead-letter gauge is counted again besides after each park, retry and discard: other instances park too. */
-    private static final long DEAD_LETTER_COUNT_MS = 15_000;
+    /** How often the dead letters are read again besides after each park, retry and discard: other instances park and release too. */
+    static final long DEAD_LETTER_REFRESH_MS = 10_000;
 
     private KafkaPublisher publisher;
     private OutboxRelay relay;
@@ -49,7 +49,10 @@ public final class RelayVerticle extends VerticleBase {
     private MessageConsumer<JsonObject> deadLetters;
     private long deadLetterCount = -1;
 
-    public RelayVerticle(OrdoConfig config, Store store, FaultInjector faults, OrdoMetrics metrics) {
+    public RelayVerticle(OrdoConfig config, Store store, Modules modules, Addresses addresses, FaultInjector faults,
+                         OrdoMetrics metrics) {
+        this.modules = modules;
+        this.addresses = addresses;
         this.metrics = metrics;
         this.config = config;
         this.store = store;
@@ -58,8 +61,8 @@ public final class RelayVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        publisher = new KafkaPublisher(vertx, config.relay(), new EnvelopeCodec(new EventSerializer(DomainEvents.registry())));
-        relay = new OutboxRelay(vertx, store.events(), store.outbox(), config.store(), config.relay(), publisher,
+        publisher = new KafkaPublisher(vertx, config.relay(), modules.codec());
+        relay = new OutboxRelay(vertx, store.events(), store.outbox(), modules::topicOf, config.relay(), publisher,
                 faults, metrics);
         metrics.breakerState(() -> switch (publisher.state()) {
             case CLOSED -> 0;
@@ -67,17 +70,17 @@ public final class RelayVerticle extends VerticleBase {
             case OPEN -> 2;
         });
         metrics.outboxBacklogAge(relay::backlogAgeMs);
-        relay.countDeadLetters();
-        deadLetterCount = vertx.setPeriodic(DEAD_LETTER_COUNT_MS, id -> relay.countDeadLetters());
-        fastPath = vertx.eventBus().localConsumer(Addresses.RELAY, hint -> {
+        metrics.relayAggregatesWaiting(relay::lanes);
+        deadLetterCount = vertx.setPeriodic(DEAD_LETTER_REFRESH_MS, id -> relay.countDeadLetters());
+        fastPath = vertx.eventBus().localConsumer(addresses.relay(), hint -> {
             if (config.relay().fastPath()) {
                 relay.offer(hint.body());
             }
         });
-        status = vertx.eventBus().localConsumer(Addresses.RELAY_STATUS,
+        status = vertx.eventBus().localConsumer(addresses.relayStatus(),
                 request -> request.reply(new JsonObject().put("breaker", publisher.state().name())
                         .put("backlogAgeMs", relay.backlogAgeMs()).put("aggregatesWaiting", relay.lanes())));
-        deadLetters = vertx.eventBus().localConsumer(Addresses.DEAD_LETTERS, request -> {
+        deadLetters = vertx.eventBus().localConsumer(addresses.deadLetters(), request -> {
             JsonObject body = request.body();
             Future<?> done = switch (body.getString("action", "")) {
                 case "list" -> store.outbox().allDeadLetters().map(RelayVerticle::toJson);
@@ -87,14 +90,16 @@ public final class RelayVerticle extends VerticleBase {
             };
             done.onSuccess(request::reply).onFailure(e -> request.fail(500, e.getMessage()));
         });
+        // The parked aggregates are known before any hint is taken (a failed read: the next refresh).
+        Future<Void> parkedRead = relay.start().otherwiseEmpty();
         if (config.store().dialect() == Dialect.SCYLLA) {
             cdc = new ScyllaCdcSource(vertx, config.store(), config.relay(), store.outbox(), relay::settle);
-            return fastPath.completion().compose(v -> cdc.start())
+            return parkedRead.compose(v -> fastPath.completion()).compose(v -> cdc.start())
                     .onSuccess(v -> LOG.info("Relay publishing to Kafka at {} from the CDC log",
                             config.relay().bootstrapServers()));
         }
         source = new PollingOutboxSource(vertx, store.outbox(), config.relay(), relay::settle, Clock.systemUTC());
-        return fastPath.completion().compose(v -> source.start())
+        return parkedRead.compose(v -> fastPath.completion()).compose(v -> source.start())
                 .onSuccess(v -> LOG.info("Relay publishing to Kafka at {}", config.relay().bootstrapServers()));
     }
 

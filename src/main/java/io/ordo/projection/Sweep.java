@@ -1,6 +1,6 @@
 package io.ordo.projection;
 
-import io.ordo.store.ReadModelStore;
+import io.ordo.store.ReadModelSession;
 import io.vertx.core.Future;
 
 import java.util.List;
@@ -23,7 +23,7 @@ public interface Sweep {
     int pageSize();
 
     /** Retries a scan's page read as the rebuild retries its steps. */
-    ReadModelStore.Retry retry();
+    ReadModelSession.Retry retry();
 
     /** Whether the event store holds a stream of the projection's aggregate type with this id. */
     Future<Boolean> hasStream(UUID id);

@@ -35,7 +35,7 @@ public final class AggregateRepository<S, C, E extends DomainEvent> {
 
     private final Vertx vertx;
     private final CqlSession session;
-    private final Statements cql;
+    private final SnapshotStatements cql;
     private final EventStore store;
     private final Decider<S, C, E> decider;
     private final ObjectMapper mapper;
@@ -45,7 +45,7 @@ public final class AggregateRepository<S, C, E extends DomainEvent> {
     record SnapshotBody<S>(String createdAt, S state) {
     }
 
-    public AggregateRepository(Vertx vertx, CqlSession session, Statements cql, EventStore store,
+    public AggregateRepository(Vertx vertx, CqlSession session, SnapshotStatements cql, EventStore store,
                                Decider<S, C, E> decider) {
         this.vertx = vertx;
         this.session = session;

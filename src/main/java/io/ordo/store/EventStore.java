@@ -10,6 +10,7 @@ import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.DefaultBatchType;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.servererrors.CASWriteUnknownException;
+import com.datastax.oss.driver.api.core.servererrors.WriteFailureException;
 import com.datastax.oss.driver.api.core.servererrors.WriteTimeoutException;
 import io.ordo.es.CommandMetadata;
 import io.ordo.es.DomainEvent;
@@ -29,6 +30,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -50,21 +52,23 @@ public final class EventStore {
 
     private final Vertx vertx;
     private final CqlSession session;
-    private final Statements cql;
+    private final EventStatements cql;
+    private final OutboxStatements outboxCql;
     private final StoreConfig config;
     private final EventSerializer serializer;
     private final EnvelopeCodec codec;
     private final FaultInjector faults;
     private final Clock clock;
+    private final Function<String, String> topicOf;
 
-    public EventStore(Vertx vertx, CqlSession session, Statements cql, StoreConfig config, EventSerializer serializer,
-                      FaultInjector faults) {
-        this(vertx, session, cql, config, serializer, faults, Clock.systemUTC());
-    }
-
-    /** With the clock that stamps events and outbox intents (a test's, to stand on a minute's boundary). */
-    public EventStore(Vertx vertx, CqlSession session, Statements cql, StoreConfig config, EventSerializer serializer,
-                      FaultInjector faults, Clock clock) {
+    /**
+     * @param topicOf the Kafka topic of an aggregate type's events (null: none), recorded in ScyllaDB's outbox rows
+     * @param clock   stamps events and outbox intents (a test's, to stand on a minute's boundary)
+     */
+    public EventStore(Vertx vertx, CqlSession session, EventStatements cql, OutboxStatements outboxCql, StoreConfig config,
+                      EventSerializer serializer, Function<String, String> topicOf, FaultInjector faults, Clock clock) {
+        this.outboxCql = outboxCql;
+        this.topicOf = topicOf;
         this.clock = clock;
         this.vertx = vertx;
         this.session = session;
@@ -153,7 +157,7 @@ public final class EventStore {
         if (config.dialect().outboxIntent() == Dialect.OutboxIntent.POLLING_INDEX) {
             long minute = now.toEpochMilli() / 60_000;
             for (EventEnvelope<?> event : events) {
-                batch.addStatement(cql.insertOutboxIndex().bind()
+                batch.addStatement(outboxCql.insertOutboxIndex().bind()
                         .setLong("minute", minute)
                         .setUuid("written_at", TimeUuids.at(now))
                         .setUuid("aggregate_id", aggregateId)
@@ -161,9 +165,9 @@ public final class EventStore {
                         .setUuid("event_id", event.eventId()));
             }
         } else {
-            String topic = config.topics().get(aggregateType); // none: the relay makes the event a dead letter
+            String topic = topicOf.apply(aggregateType); // none: the relay makes the event a dead letter
             for (EventEnvelope<?> event : events) {
-                batch.addStatement(cql.insertOutboxMessage().bind()
+                batch.addStatement(outboxCql.insertOutboxMessage().bind()
                         .setUuid("aggregate_id", aggregateId)
                         .setLong("sequence_number", event.sequenceNumber())
                         .setUuid("event_id", event.eventId())
@@ -225,25 +229,29 @@ public final class EventStore {
     }
 
     /**
-     * Settles a commit that timed out with a SERIAL read of the first sequence number it wrote: the
-     * read completes any Paxos round still in flight, so what it finds is final. Our event there
+     * Settles a commit whose outcome is unknown (it timed out, or failed in Paxos) with a SERIAL read of
+     * the first sequence number it wrote: the read completes any Paxos round still in flight, so what it
+     * finds is final. Our event there
      * means applied (answered as null rows); no event means not applied, which is read back as the
      * current version like any refusal; if the read fails too, the outcome stays unknown.
      */
     private Future<AppendResult> resolve(String aggregateType, UUID aggregateId, long expectedVersion,
-                                         List<? extends EventEnvelope<?>> events, Throwable timeout) {
+                                         List<? extends EventEnvelope<?>> events, Throwable doubt) {
         UUID ours = events.get(0).eventId();
+        String why = doubt.getClass().getSimpleName();
         return committedEventId(aggregateId, expectedVersion + 1)
-                .recover(unreadable -> Future.failedFuture(new UnknownOutcomeException(aggregateId, expectedVersion, timeout)))
+                .recover(unreadable -> Future.failedFuture(new UnknownOutcomeException(aggregateId, expectedVersion, doubt)))
                 .compose(committed -> {
                     if (ours.equals(committed)) {
                         Logs.correlated(events.get(0).correlationId(), () ->
-                                LOG.info("Commit to {} at version {} timed out but was applied", aggregateId, expectedVersion));
+                                LOG.info("Commit to {} at version {} ended in doubt ({}) but was applied", aggregateId,
+                                        expectedVersion, why));
                         return Future.succeededFuture(new AppendResult.Appended(expectedVersion + events.size(),
                                 List.copyOf(events)));
                     }
                     Logs.correlated(events.get(0).correlationId(), () ->
-                            LOG.info("Commit to {} at version {} timed out and was not applied", aggregateId, expectedVersion));
+                            LOG.info("Commit to {} at version {} ended in doubt ({}) and was not applied", aggregateId,
+                                    expectedVersion, why));
                     discardOutbox(aggregateId, events);
                     return head(aggregateId).compose(head -> head.aggregateType() != null
                             && !head.aggregateType().equals(aggregateType)
@@ -273,7 +281,7 @@ public final class EventStore {
         }
         BatchStatementBuilder batch = BatchStatement.builder(DefaultBatchType.UNLOGGED);
         for (EventEnvelope<?> event : events) {
-            batch.addStatement(cql.deleteOutboxMessage().bind()
+            batch.addStatement(outboxCql.deleteOutboxMessage().bind()
                     .setUuid("aggregate_id", aggregateId)
                     .setLong("sequence_number", event.sequenceNumber())
                     .setUuid("event_id", event.eventId()));
@@ -300,8 +308,14 @@ public final class EventStore {
                         }));
     }
 
+    /**
+     * Failures after which the conditional batch may or may not have been applied: settled with a SERIAL
+     * read. A WriteFailureException is one: ScyllaDB answers it when replicas fail in Paxos' accept phase,
+     * and documents that the value may still have been committed.
+     */
     private static boolean isUnknownOutcome(Throwable failure) {
         return failure instanceof WriteTimeoutException
+                || failure instanceof WriteFailureException
                 || failure instanceof CASWriteUnknownException
                 || failure instanceof DriverTimeoutException
                 || failure instanceof ClosedConnectionException;
@@ -411,6 +425,25 @@ public final class EventStore {
         return Cql.future(vertx, session.executeAsync(cql.selectVersion().bind().setUuid("aggregate_id", aggregateId)
                         .setConsistencyLevel(config.serialConsistency())))
                 .map(EventStore::head);
+    }
+
+    /**
+     * The version of the last event command {@code commandId} committed to the aggregate after
+     * {@code afterVersion}, or null if it committed none: read after a SERIAL read of the head, so that a
+     * commit of it still in flight is settled first (what is not there then never will be).
+     */
+    public Future<Long> findCommit(UUID aggregateId, long afterVersion, UUID commandId) {
+        long[] last = {0};
+        return serialHead(aggregateId).compose(head -> head.version() <= afterVersion ? Future.succeededFuture()
+                : Cql.forEachRow(vertx, session.executeAsync(cql.selectCausations().bind()
+                        .setUuid("aggregate_id", aggregateId).setLong("after", afterVersion).setPageSize(config.pageSize())),
+                row -> {
+                    boolean ours = commandId.equals(row.getUuid("causation_id"));
+                    if (ours) {
+                        last[0] = row.getLong("sequence_number");
+                    }
+                    return ours || last[0] == 0; // a command's events are contiguous: past them, stop
+                })).map(v -> last[0] == 0 ? null : last[0]);
     }
 
     private BoundStatement selectEvents(UUID aggregateId, long fromVersion, long toVersion) {

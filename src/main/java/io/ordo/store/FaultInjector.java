@@ -1,9 +1,13 @@
 package io.ordo.store;
 
+import com.datastax.oss.driver.api.core.ConsistencyLevel;
 import com.datastax.oss.driver.api.core.DriverTimeoutException;
+import com.datastax.oss.driver.api.core.servererrors.WriteFailureException;
+import com.datastax.oss.driver.api.core.servererrors.WriteType;
 import io.vertx.core.Future;
 
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -28,7 +32,9 @@ public interface FaultInjector {
         /** The relay has read a range of events to publish (with {@link #shortReadAt}: fewer came back). */
         RELAY_READ,
         /** A projection is about to write an aggregate's read-model rows. */
-        PROJECTION_WRITE
+        PROJECTION_WRITE,
+        /** A unique value (a customer's email) is about to be freed by the aggregate that held it. */
+        VALUE_RELEASE
     }
 
     FaultInjector NONE = (point, aggregateId) -> Future.succeededFuture();
@@ -74,6 +80,16 @@ public interface FaultInjector {
     static FaultInjector timeoutAt(Point point) {
         return (reached, aggregateId) -> reached == point
                 ? Future.failedFuture(new DriverTimeoutException("injected timeout " + point + " on aggregate " + aggregateId))
+                : Future.succeededFuture();
+    }
+
+    /**
+     * Makes the store see a Paxos write failure at {@code point}, as ScyllaDB reports when replicas fail in a
+     * conditional batch's accept phase: the batch may or may not have been applied.
+     */
+    static FaultInjector writeFailureAt(Point point) {
+        return (reached, aggregateId) -> reached == point
+                ? Future.failedFuture(new WriteFailureException(null, ConsistencyLevel.QUORUM, 1, 2, WriteType.CAS, 1, Map.of()))
                 : Future.succeededFuture();
     }
 

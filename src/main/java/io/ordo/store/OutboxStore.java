@@ -29,9 +29,9 @@ public final class OutboxStore {
 
     private final Vertx vertx;
     private final CqlSession session;
-    private final Statements cql;
+    private final OutboxStatements cql;
 
-    OutboxStore(Vertx vertx, CqlSession session, Statements cql) {
+    OutboxStore(Vertx vertx, CqlSession session, OutboxStatements cql) {
         this.vertx = vertx;
         this.session = session;
         this.cql = cql;

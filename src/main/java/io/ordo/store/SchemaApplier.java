@@ -3,6 +3,8 @@ package io.ordo.store;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
+import io.ordo.module.AggregateModule;
+import io.ordo.module.Modules;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
@@ -33,7 +35,7 @@ public final class SchemaApplier {
     private static final Logger LOG = LoggerFactory.getLogger(SchemaApplier.class);
 
     /** The versioned schema files, oldest first. A change to the schema is a new file here. */
-    static final List<String> MIGRATIONS = List.of("V1__initial.cql", "V2__read_models.cql");
+    static final List<String> MIGRATIONS = List.of("V1__initial.cql", "V2__read_models.cql", "V3__claims_and_modules.cql");
 
     private static final Pattern MIGRATION_NAME = Pattern.compile("V(\\d+)__(\\w+)\\.cql");
     private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{(\\w+)}");
@@ -41,41 +43,97 @@ public final class SchemaApplier {
     private final Vertx vertx;
     private final CqlSession session;
     private final StoreConfig config;
+    private final Modules modules;
 
-    public SchemaApplier(Vertx vertx, CqlSession session, StoreConfig config) {
+    public SchemaApplier(Vertx vertx, CqlSession session, StoreConfig config, Modules modules) {
         this.vertx = vertx;
         this.session = session;
         this.config = config;
+        this.modules = modules;
     }
 
-    /** Creates the keyspace, then applies the pending schema versions in order. */
+    /**
+     * Creates the keyspace, then applies the pending core schema versions in order, then each module's
+     * (in registration order), each recorded under the module's aggregate type.
+     */
     public Future<Void> apply() {
         // Reading the files from the jar is blocking I/O: done once, off the event loop.
         return vertx.executeBlocking(this::readFiles)
                 .compose(files -> run(files.keyspace())
                         .compose(v -> run(files.schemaVersion()))
                         .compose(v -> appliedVersions())
-                        .compose(applied -> applyPending(files.migrations(), applied)));
+                        .compose(applied -> applyPending(files.migrations(), applied))
+                        .compose(v -> applyModules(files.modules())));
     }
 
     private record Migration(int version, String description, String checksum, List<String> statements) {
     }
 
-    private record SchemaFiles(List<String> keyspace, List<String> schemaVersion, List<Migration> migrations) {
+    private record SchemaFiles(List<String> keyspace, List<String> schemaVersion, List<Migration> migrations,
+                               Map<String, List<Migration>> modules) {
     }
 
     private SchemaFiles readFiles() {
-        return new SchemaFiles(statementsOf("keyspace.cql"), statementsOf("schema_version.cql"), readMigrations());
+        Map<String, List<Migration>> byModule = new java.util.LinkedHashMap<>();
+        for (AggregateModule<?, ?, ?> module : modules.all()) {
+            // A module's files are its own resources, read through its class (a host's class loader may be another).
+            byModule.put(module.decider().aggregateType(), readMigrations(module.getClass(), module.schemaFiles().stream()
+                    .map(file -> "/" + file).toList()));
+        }
+        return new SchemaFiles(statementsOf("keyspace.cql"), statementsOf("schema_version.cql"),
+                readMigrations(SchemaApplier.class, MIGRATIONS.stream().map(file -> "/schema/" + file).toList()), byModule);
     }
 
-    private List<Migration> readMigrations() {
+    /** The modules' files: each version not yet recorded for its module is applied and recorded. */
+    private Future<Void> applyModules(Map<String, List<Migration>> byModule) {
+        Future<Void> chain = Future.succeededFuture();
+        for (Map.Entry<String, List<Migration>> module : byModule.entrySet()) {
+            chain = chain.compose(v -> appliedVersions(module.getKey())).compose(applied -> {
+                Future<Void> steps = Future.succeededFuture();
+                for (Migration migration : module.getValue()) {
+                    if (applied.containsKey(migration.version())) {
+                        continue;
+                    }
+                    steps = steps.compose(v -> run(migration.statements()))
+                            .compose(v -> recordModule(module.getKey(), migration))
+                            .onSuccess(v -> LOG.info("Applied schema version {} ({}) of module {} to keyspace {}",
+                                    migration.version(), migration.description(), module.getKey(), config.keyspace()));
+                }
+                return steps;
+            });
+        }
+        return chain;
+    }
+
+    private Future<Map<Integer, String>> appliedVersions(String module) {
+        SimpleStatement select = SimpleStatement.newInstance("SELECT version, checksum FROM " + config.keyspace()
+                + ".module_schema_version WHERE module = ?", module);
+        return Cql.future(vertx, session.executeAsync(select)).map(rows -> {
+            Map<Integer, String> applied = new HashMap<>();
+            for (Row row : rows.currentPage()) {
+                applied.put(row.getInt("version"), row.getString("checksum"));
+            }
+            return applied;
+        });
+    }
+
+    private Future<Void> recordModule(String module, Migration migration) {
+        SimpleStatement insert = SimpleStatement.newInstance("INSERT INTO " + config.keyspace()
+                        + ".module_schema_version (module, version, description, checksum, applied_at) VALUES (?, ?, ?, ?, ?)",
+                module, migration.version(), migration.description(), migration.checksum(), Instant.now());
+        return Cql.future(vertx, session.executeAsync(insert)).mapEmpty();
+    }
+
+    /** Reads the versioned files (classpath resources, named {@code .../V<n>__<description>.cql}), in order. */
+    private List<Migration> readMigrations(Class<?> owner, List<String> resources) {
         List<Migration> migrations = new ArrayList<>();
-        for (String file : MIGRATIONS) {
+        for (String resource : resources) {
+            String file = resource.substring(resource.lastIndexOf('/') + 1);
             Matcher name = MIGRATION_NAME.matcher(file);
             if (!name.matches()) {
-                throw new IllegalStateException("schema file " + file + " is not named V<n>__<description>.cql");
+                throw new IllegalStateException("schema file " + resource + " is not named V<n>__<description>.cql");
             }
-            String text = read(file);
+            String text = read(owner, resource);
             migrations.add(new Migration(Integer.parseInt(name.group(1)), name.group(2), sha256(text),
                     statements(substitute(text))));
         }
@@ -133,7 +191,7 @@ public final class SchemaApplier {
     }
 
     private List<String> statementsOf(String file) {
-        return statements(substitute(read(file)));
+        return statements(substitute(read(SchemaApplier.class, "/schema/" + file)));
     }
 
     /** Fills the placeholders; an unknown one is an error rather than CQL that half works. */
@@ -179,8 +237,8 @@ public final class SchemaApplier {
         return statements;
     }
 
-    private static String read(String file) {
-        try (InputStream in = SchemaApplier.class.getResourceAsStream("/schema/" + file)) {
+    private static String read(Class<?> owner, String file) {
+        try (InputStream in = owner.getResourceAsStream(file)) {
             if (in == null) {
                 throw new IllegalStateException("schema file " + file + " is not on the classpath");
             }

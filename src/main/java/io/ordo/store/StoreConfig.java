@@ -23,7 +23,8 @@ import java.util.Objects;
  * @param maxConcurrentRequests requests the session runs at once; more wait in the driver's queue
  * @param snapshotEvery     an aggregate is snapshotted each time its version crosses a multiple of this
  * @param pageSize          rows per page when reading an event stream
- * @param topics            Kafka topic by aggregate type, recorded in each outbox row
+ * @param topics            Kafka topics by aggregate type that replace the modules' own (a type mapped to
+ *                          null has none: its events become the relay's dead letters)
  * @param tls               connect with TLS, trusting the JVM's trust store
  */
 public record StoreConfig(
@@ -45,13 +46,12 @@ public record StoreConfig(
         boolean tls) {
 
     public static final String DEFAULT_REPLICATION = "{'class': 'SimpleStrategy', 'replication_factor': 1}";
-    public static final Map<String, String> DEFAULT_TOPICS = Map.of("Order", "order-events", "Customer", "customer-events");
 
     public StoreConfig {
         Objects.requireNonNull(localDatacenter, "localDatacenter");
         Objects.requireNonNull(dialect, "dialect");
         contactPoints = List.copyOf(contactPoints);
-        topics = Map.copyOf(topics);
+        topics = java.util.Collections.unmodifiableMap(new HashMap<>(topics)); // null values: no topic
         if (contactPoints.isEmpty()) {
             throw new IllegalArgumentException("store.contactPoints must name at least one host:port");
         }
@@ -77,14 +77,8 @@ public record StoreConfig(
             points.add(hostAndPort(String.valueOf(point)));
         }
         JsonObject topics = json.getJsonObject("topics", new JsonObject());
-        Map<String, String> topicMap = new HashMap<>(DEFAULT_TOPICS);
-        topics.forEach(entry -> {
-            if (entry.getValue() == null) {
-                topicMap.remove(entry.getKey()); // no topic: the relay makes such events dead letters
-            } else {
-                topicMap.put(entry.getKey(), String.valueOf(entry.getValue()));
-            }
-        });
+        Map<String, String> topicMap = new HashMap<>();
+        topics.forEach(entry -> topicMap.put(entry.getKey(), entry.getValue() == null ? null : String.valueOf(entry.getValue())));
         return new StoreConfig(
                 points,
                 json.getString("localDatacenter", "datacenter1"),
@@ -123,14 +117,6 @@ public record StoreConfig(
     }
 
     /** The topic that an aggregate type's events go to. */
-    public String topicFor(String aggregateType) {
-        String topic = topics.get(aggregateType);
-        if (topic == null) {
-            throw new IllegalArgumentException("no topic configured for aggregate type " + aggregateType);
-        }
-        return topic;
-    }
-
     private static InetSocketAddress hostAndPort(String value) {
         int colon = value.lastIndexOf(':');
         if (colon < 0) {

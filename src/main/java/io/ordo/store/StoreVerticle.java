@@ -1,7 +1,6 @@
 package io.ordo.store;
 
 import io.ordo.command.Addresses;
-import io.ordo.domain.order.OrderDecider;
 import io.ordo.es.Aggregate;
 import io.ordo.ops.Logs;
 import io.vertx.core.Future;
@@ -16,7 +15,7 @@ import org.slf4j.LoggerFactory;
 import java.util.List;
 
 /**
- * Answers {@link StoreRequest}s on {@link Addresses#STORE} with the shared {@link Store}. Several
+ * Answers {@link StoreRequest}s on the store's address with the shared {@link Store}. Several
  * instances spread the requests (and the JSON work they carry) over event loops.
  * A failure is answered with a {@link ReplyException} whose failure code is {@link #UNKNOWN_OUTCOME}
  * for a commit of unknown outcome, {@link #BAD_REQUEST} for bad input, {@link #STORE_FAILURE} otherwise.
@@ -30,15 +29,17 @@ public final class StoreVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(StoreVerticle.class);
 
     private final Store store;
+    private final Addresses addresses;
     private MessageConsumer<StoreRequest> consumer;
 
-    public StoreVerticle(Store store) {
+    public StoreVerticle(Store store, Addresses addresses) {
         this.store = store;
+        this.addresses = addresses;
     }
 
     @Override
     public Future<?> start() {
-        consumer = vertx.eventBus().localConsumer(Addresses.STORE, this::handle);
+        consumer = vertx.eventBus().localConsumer(addresses.store(), this::handle);
         return consumer.completion();
     }
 
@@ -84,6 +85,10 @@ public final class StoreVerticle extends VerticleBase {
             }
             return load.at() != null ? repository.loadAt(load.aggregateId(), load.at()) : repository.load(load.aggregateId());
         }
+        if (request instanceof StoreRequest.LoadSettled load) {
+            AggregateRepository<?, ?, ?> repository = store.repository(load.aggregateType());
+            return events.serialHead(load.aggregateId()).compose(head -> repository.load(load.aggregateId()));
+        }
         if (request instanceof StoreRequest.Head head) {
             return events.head(head.aggregateId());
         }
@@ -96,25 +101,39 @@ public final class StoreVerticle extends VerticleBase {
                     .map(current -> new StoreRequest.EventPage(List.copyOf(found),
                             found.isEmpty() || last >= current ? null : last + 1)));
         }
-        if (request instanceof StoreRequest.FindCommand find) {
-            return store.processedCommands().find(find.key());
+        if (request instanceof StoreRequest.ClaimKey claim) {
+            return store.idempotencyKeys().claim(claim.claim());
         }
-        if (request instanceof StoreRequest.RecordCommand record) {
-            return store.processedCommands().record(record.command());
+        if (request instanceof StoreRequest.CompleteKey complete) {
+            return store.idempotencyKeys().complete(complete.key(), complete.commandId(), complete.outcome());
         }
-        if (request instanceof StoreRequest.ReserveEmail reserve) {
-            return store.emails().reserve(reserve.email(), reserve.customerId());
+        if (request instanceof StoreRequest.MarkKeyUnknown unknown) {
+            return store.idempotencyKeys().markUnknown(unknown.key(), unknown.commandId());
         }
-        if (request instanceof StoreRequest.ReleaseEmail release) {
-            return store.emails().release(release.email(), release.customerId());
+        if (request instanceof StoreRequest.TakeOverKey takeOver) {
+            return store.idempotencyKeys().takeOver(takeOver.claim(), takeOver.previousCommandId());
         }
-        if (request instanceof StoreRequest.Summary summary) {
-            return summary.aggregateType().equals(OrderDecider.AGGREGATE_TYPE)
-                    ? store.readModels().orderSummary(summary.aggregateId())
-                    : store.readModels().customerSummary(summary.aggregateId());
+        if (request instanceof StoreRequest.ReleaseKey release) {
+            return store.idempotencyKeys().release(release.key(), release.commandId());
         }
-        if (request instanceof StoreRequest.ListOrders list) {
-            return store.readModels().orders(list.customerId(), list.status(), list.limit(), list.cursor());
+        if (request instanceof StoreRequest.FindCommit find) {
+            return events.findCommit(find.aggregateId(), find.afterVersion(), find.commandId());
+        }
+        if (request instanceof StoreRequest.ReserveValue reserve) {
+            return store.uniqueValues().reserve(reserve.scope(), reserve.value(), reserve.claim());
+        }
+        if (request instanceof StoreRequest.TakeOverValue takeOver) {
+            return store.uniqueValues().takeOver(takeOver.scope(), takeOver.value(), takeOver.seen(), takeOver.claim());
+        }
+        if (request instanceof StoreRequest.ReleaseValue release) {
+            return store.uniqueValues().release(release.scope(), release.value(), release.claim());
+        }
+        if (request instanceof StoreRequest.ReleaseUnlessClaimedSince release) {
+            return store.uniqueValues().releaseUnlessClaimedSince(release.scope(), release.value(), release.owner(),
+                    release.version());
+        }
+        if (request instanceof StoreRequest.Query query) {
+            return store.query(query.aggregateType(), query.name()).run(query.params());
         }
         throw new IllegalArgumentException("unknown store request " + request);
     }

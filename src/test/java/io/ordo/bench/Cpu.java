@@ -14,10 +14,15 @@ record Cpu(long ordoNanos, long cassandraNanos, long jitMillis) {
 
     static final Cpu NONE = new Cpu(0, 0, 0);
 
-    /** The totals so far. */
+    /** The totals so far, with the test Cassandra's. */
     static Cpu now() {
+        return now(TestCassandra.node().pid());
+    }
+
+    /** The totals so far, with the Cassandra of pid {@code cassandraPid}. */
+    static Cpu now(long cassandraPid) {
         return new Cpu(cpuOf(ProcessHandle.current()),
-                ProcessHandle.of(TestCassandra.node().pid()).map(Cpu::cpuOf).orElse(0L),
+                ProcessHandle.of(cassandraPid).map(Cpu::cpuOf).orElse(0L),
                 ManagementFactory.getCompilationMXBean().getTotalCompilationTime());
     }
 

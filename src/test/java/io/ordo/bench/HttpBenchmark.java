@@ -28,6 +28,8 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
+import io.ordo.bench.Lanes.Result;
+
 import static io.ordo.testing.StoreFixture.await;
 
 /**
@@ -84,7 +86,7 @@ public final class HttpBenchmark {
         System.out.printf("raw EventStore.append, 64 aggregates     %s%n", raw.summary());
         System.out.printf("HTTP commands, 64 connections, 64 orders %s  = %.2fx raw (target >= 0.6)%n",
                 http.summary(), http.rate() / raw.rate());
-        System.out.printf("    raw:  %s%n    HTTP: %s%n", raw.cpu.perOperation(raw.count), http.cpu.perOperation(http.count));
+        System.out.printf("    raw:  %s%n    HTTP: %s%n", raw.cpu().perOperation(raw.count()), http.cpu().perOperation(http.count()));
         System.out.printf("one hot order, group commit off          %s%n", hotOff.summary());
         System.out.printf("one hot order, group commit on           %s  = %.2fx off (target >= 3x)%n",
                 hotOn.summary(), hotOn.rate() / hotOff.rate());
@@ -98,29 +100,6 @@ public final class HttpBenchmark {
 
     /** A second keyspace for the server without group commit. */
     private static final class SingleCommit {
-    }
-
-    /** Operations done, in how long, their latencies (ms), and the CPU they cost. */
-    private record Result(int count, double seconds, List<Double> latencies, Cpu cpu) {
-
-        static final Result NONE = new Result(0, 0, List.of(), Cpu.NONE);
-
-        Result plus(Result other) {
-            List<Double> all = new ArrayList<>(latencies);
-            all.addAll(other.latencies);
-            return new Result(count + other.count, seconds + other.seconds, all, cpu.plus(other.cpu));
-        }
-
-        double rate() {
-            return count / seconds;
-        }
-
-        String summary() {
-            List<Double> sorted = new ArrayList<>(latencies);
-            Collections.sort(sorted);
-            return String.format("%7.0f commands/s  p50 %6.1f ms  p99 %6.1f ms", rate(),
-                    sorted.get(sorted.size() / 2), sorted.get((int) (sorted.size() * 0.99)));
-        }
     }
 
     private static JsonObject update(int quantity) {
@@ -174,37 +153,7 @@ public final class HttpBenchmark {
         });
     }
 
-    /** Runs {@code count} operations on {@link #LANES} lanes, each lane one operation at a time. */
-    private static Result measure(int count, Function<Integer, Future<Void>> operation) {
-        AtomicInteger remaining = new AtomicInteger(count);
-        List<Double> latencies = Collections.synchronizedList(new ArrayList<>(count));
-        List<Future<Void>> lanes = new ArrayList<>();
-        Cpu cpuAtStart = Cpu.now();
-        long start = System.nanoTime();
-        for (int lane = 0; lane < LANES; lane++) {
-            Promise<Void> done = Promise.promise();
-            next(lane, operation, remaining, latencies, done);
-            lanes.add(done.future());
-        }
-        await(Future.all(lanes));
-        double seconds = (System.nanoTime() - start) / 1e9;
-        return new Result(count, seconds, List.copyOf(latencies), Cpu.now().since(cpuAtStart));
-    }
-
-    private static void next(int lane, Function<Integer, Future<Void>> operation, AtomicInteger remaining,
-                             List<Double> latencies, Promise<Void> done) {
-        if (remaining.getAndDecrement() <= 0) {
-            done.tryComplete();
-            return;
-        }
-        long started = System.nanoTime();
-        operation.apply(lane).onComplete(result -> {
-            if (result.failed()) {
-                done.tryFail(result.cause());
-                return;
-            }
-            latencies.add((System.nanoTime() - started) / 1e6);
-            next(lane, operation, remaining, latencies, done);
-        });
+    private static Result measure(int count, java.util.function.IntFunction<Future<Void>> operation) {
+        return Lanes.measure(count, LANES, operation);
     }
 }

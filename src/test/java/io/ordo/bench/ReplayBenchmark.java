@@ -1,7 +1,7 @@
 package io.ordo.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ordo.domain.DomainEvents;
+import io.ordo.testing.StoreFixture;
 import io.ordo.domain.order.Money;
 import io.ordo.domain.order.OrderDecider;
 import io.ordo.domain.order.OrderEvent;
@@ -43,7 +43,7 @@ public class ReplayBenchmark {
     int events;
 
     private final OrderDecider decider = new OrderDecider();
-    private final EnvelopeCodec codec = new EnvelopeCodec(new EventSerializer(DomainEvents.registry()));
+    private final EnvelopeCodec codec = StoreFixture.BUILT_IN.codec();
     private final ObjectMapper plain = new ObjectMapper();
     private final UUID orderId = UUID.randomUUID();
     private List<String> stored;

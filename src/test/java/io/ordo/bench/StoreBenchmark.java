@@ -13,6 +13,7 @@ import io.ordo.es.CommandMetadata;
 import io.ordo.es.DomainEvent;
 import io.ordo.store.AggregateRepository;
 import io.ordo.store.AppendResult;
+import io.ordo.store.EventStatements;
 import io.ordo.store.EventStore;
 import io.ordo.testing.StoreFixture;
 import io.vertx.core.Future;
@@ -49,8 +50,9 @@ public final class StoreBenchmark {
         try (StoreFixture fixture = StoreFixture.create(StoreBenchmark.class, 100)) {
             EventStore store = fixture.eventStore();
             // The commit exactly as the store sends it (same statements, same values), without the rest.
-            PreparedStatement guard = fixture.statements.guardNewAggregate();
-            PreparedStatement insert = fixture.statements.insertEvent();
+            EventStatements statements = StoreFixture.await(EventStatements.prepare(fixture.store.readModels()));
+            PreparedStatement guard = statements.guardNewAggregate();
+            PreparedStatement insert = statements.insertEvent();
             String payload = fixture.serializer.toJson(created());
 
             Supplier<Future<?>> rawLwt = () -> {

@@ -130,7 +130,7 @@ class OrdoConfigTest {
         assertEquals(12_000, periodic.shutdownTimeoutMs());
         IllegalArgumentException odd = assertThrows(IllegalArgumentException.class, () -> OrdoConfig.fromJson(
                 new JsonObject().put("embedded", new JsonObject().put("commitLogSync", "sometimes"))));
-        assertTrue(odd.getMessage().contains("periodic or group"), odd.getMessage());
+        assertTrue(odd.getMessage().contains("periodic, group or batch"), odd.getMessage());
     }
 
     @Test

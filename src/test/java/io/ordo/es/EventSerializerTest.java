@@ -1,7 +1,7 @@
 package io.ordo.es;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.ordo.domain.DomainEvents;
+import io.ordo.testing.StoreFixture;
 import io.ordo.domain.customer.CustomerEvent;
 import io.ordo.domain.order.Money;
 import io.ordo.domain.order.OrderEvent;
@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class EventSerializerTest {
 
-    private final EventSerializer serializer = new EventSerializer(DomainEvents.registry());
+    private final EventSerializer serializer = StoreFixture.BUILT_IN.serializer();
     private final EnvelopeCodec codec = new EnvelopeCodec(serializer);
 
     /** One example of every event type, with every optional field set. */
@@ -206,7 +206,7 @@ class EventSerializerTest {
                 () -> EventRegistry.builder().register(Renamed.TYPE).upcaster(step(3, p -> p)).build());
         assertThrows(IllegalArgumentException.class,
                 () -> EventRegistry.builder().upcaster(step(1, p -> p)).build());
-        assertFalse(DomainEvents.registry().types().isEmpty());
+        assertFalse(StoreFixture.BUILT_IN.serializer().registry().types().isEmpty());
     }
 
     private com.fasterxml.jackson.databind.JsonNode readTree(String json) {

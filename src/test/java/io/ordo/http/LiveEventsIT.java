@@ -1,5 +1,6 @@
 package io.ordo.http;
 
+import io.ordo.testing.Eventually;
 import io.ordo.testing.Http;
 import io.ordo.testing.OrdoFixture;
 import io.vertx.core.http.WebSocket;
@@ -12,10 +13,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 
 import static io.ordo.testing.StoreFixture.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -51,14 +52,6 @@ class LiveEventsIT {
         return frames;
     }
 
-    private static void awaitSize(List<?> frames, int size) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (frames.size() < size && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertEquals(size, frames.size(), "frames: " + frames);
-    }
-
     private static String newOrder() {
         String customer = http.customer("ws-" + UUID.randomUUID() + "@example.com");
         return http.post("/orders", new JsonObject().put("customerId", customer).put("items", new JsonArray()
@@ -76,7 +69,8 @@ class LiveEventsIT {
         http.post("/orders/" + id + "/ship", new JsonObject().put("trackingNumber", "T").put("carrier", "C"));
         http.post("/orders/" + id + "/deliver", null);
 
-        awaitSize(one, 3);
+        Eventually.value(Duration.ofSeconds(10), "3 frames on the order's feed", () -> one, frames -> frames.size() >= 3);
+        assertEquals(3, one.size(), "frames: " + one);
         assertEquals(List.of("OrderConfirmed", "OrderShipped", "OrderDelivered"),
                 one.stream().map(frame -> frame.getString("eventType")).toList());
         assertEquals(List.of(2L, 3L, 4L), one.stream().map(frame -> frame.getLong("sequenceNumber")).toList());
@@ -96,7 +90,8 @@ class LiveEventsIT {
         http.post("/orders/" + id + "/confirm", null);
         http.post("/orders/" + id + "/cancel", new JsonObject().put("reason", "test"));
 
-        awaitSize(frames, 7);
+        Eventually.value(Duration.ofSeconds(10), "7 frames on the resumed feed", () -> frames, seen -> seen.size() >= 7);
+        assertEquals(7, frames.size(), "frames: " + frames);
         assertEquals(List.of(2L, 3L, 4L, 5L, 6L, 7L, 8L), frames.stream().map(frame -> frame.getLong("sequenceNumber")).toList());
         assertEquals("OrderCancelled", frames.get(6).getString("eventType"));
     }
@@ -120,10 +115,7 @@ class LiveEventsIT {
             assertEquals(200, http.put("/orders/" + id + "/items", bigUpdate).statusCode());
         }
         socket.resume(); // read what made it through, then the close frame
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (closedWith[0] == 0 && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+        Eventually.until(Duration.ofSeconds(20), "the slow consumer's socket closed", () -> closedWith[0] != 0);
         assertEquals(LiveEvents.SLOW_CONSUMER, closedWith[0], "closed as a slow consumer after " + commands + " commands");
         assertEquals(200, http.post("/orders/" + id + "/confirm", null).statusCode(), "the server goes on");
     }
@@ -138,11 +130,8 @@ class LiveEventsIT {
             socket.textMessageHandler(frames::add);
             socket.closeHandler(v -> closedWith[0] = socket.closeStatusCode());
         }));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (closedWith[0] == 0 && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertEquals(LiveEvents.NOT_AN_ORDER, closedWith[0]);
+        Eventually.until(Duration.ofSeconds(10), "the socket on a customer's stream closed", () -> closedWith[0] != 0);
+        assertEquals(LiveEvents.NOT_OF_THE_TYPE, closedWith[0]);
         assertEquals(List.of(), frames, "no customer data on an order feed");
     }
 
@@ -158,7 +147,8 @@ class LiveEventsIT {
         String id = newOrder();
         http.post("/orders/" + id + "/confirm", null);
         List<JsonObject> frames = listen("/ws/orders/" + id + "?fromVersion=0");
-        awaitSize(frames, 2);
+        Eventually.value(Duration.ofSeconds(10), "2 frames on the feed from version 0", () -> frames, seen -> seen.size() >= 2);
+        assertEquals(2, frames.size(), "frames: " + frames);
         assertEquals(List.of(1L, 2L), frames.stream().map(frame -> frame.getLong("sequenceNumber")).toList());
     }
 }

@@ -5,12 +5,9 @@ import io.ordo.testing.Processes;
 import io.ordo.testing.ServerProcess;
 import io.ordo.testing.TestCassandra;
 import io.ordo.testing.TestKafka;
+import io.ordo.testing.TopicReader;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -182,24 +179,20 @@ class GracefulShutdownIT {
                 expected.add(order + "@" + v);
             }
         });
-        Set<String> seen = new HashSet<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "graceful-it-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new StringDeserializer())) {
-            consumer.subscribe(List.of(TOPIC));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!seen.containsAll(expected) && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
-                    JsonObject envelope = new JsonObject(record.value());
-                    seen.add(envelope.getString("aggregateId") + "@" + envelope.getLong("sequenceNumber"));
-                }
-            }
-        }
+        Map<String, List<JsonObject>> read = TopicReader.read(TestKafka.bootstrapServers(), TOPIC, acknowledged.keySet(),
+                byOrder -> seen(byOrder).containsAll(expected), Duration.ofSeconds(30));
         Set<String> missing = new HashSet<>(expected);
-        missing.removeAll(seen);
+        missing.removeAll(seen(read));
         assertTrue(missing.isEmpty(), missing.size() + " acknowledged events were not on Kafka " + when + ", e.g. "
                 + missing.stream().limit(5).toList());
+    }
+
+    /** The (order, version)s among the envelopes read. */
+    private static Set<String> seen(Map<String, List<JsonObject>> read) {
+        Set<String> seen = new HashSet<>();
+        read.values().forEach(envelopes -> envelopes.forEach(envelope ->
+                seen.add(envelope.getString("aggregateId") + "@" + envelope.getLong("sequenceNumber"))));
+        return seen;
     }
 
     private static HttpResponse<String> post(HttpClient http, int port, String path, JsonObject body)

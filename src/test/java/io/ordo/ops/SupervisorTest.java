@@ -1,16 +1,17 @@
 package io.ordo.ops;
 
+import io.ordo.testing.Eventually;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.ordo.testing.StoreFixture.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Supervision on a plain Vert.x: which failures restart a deployment, and when. */
 class SupervisorTest {
@@ -41,11 +42,8 @@ class SupervisorTest {
             }
         }, 1));
 
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (restarts("flaky") < 1) {
-            assertTrue(System.currentTimeMillis() < deadline, "the deployment that failed while starting was not restarted");
-            Thread.sleep(20);
-        }
+        Eventually.until(Duration.ofSeconds(10), "the deployment that failed while starting was restarted",
+                () -> restarts("flaky") >= 1);
         assertEquals(2, starts.get());
         await(supervisor.undeployAll());
         assertEquals(1, restarts("flaky"), "restarted once");
@@ -79,11 +77,7 @@ class SupervisorTest {
             }
         }, 1));
 
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (restarts("noisy") < 1) {
-            assertTrue(System.currentTimeMillis() < deadline, "not restarted");
-            Thread.sleep(20);
-        }
+        Eventually.until(Duration.ofSeconds(10), "restarted", () -> restarts("noisy") >= 1);
         Thread.sleep(1_500); // longer than a second restart's backoff would be
         assertEquals(1, restarts("noisy"));
         assertEquals(2, starts.get());

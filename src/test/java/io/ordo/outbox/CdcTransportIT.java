@@ -30,7 +30,7 @@ class CdcTransportIT {
     @Test
     void taskPositionsAreDurable() {
         try (StoreFixture fixture = StoreFixture.create(CdcTransportIT.class, 100)) {
-            Store store = await(Store.open(fixture.vertx, fixture.config, FaultInjector.NONE));
+            Store store = fixture.store;
             GenerationId generation = new GenerationId(new Timestamp(new Date(1_700_000_000_000L)));
             TaskId task = new TaskId(generation, new VNodeId(3), new TableName(fixture.config.keyspace(), "outbox_messages"));
             TaskState initial = TaskState.createInitialFor(generation, 5_000);
@@ -48,7 +48,6 @@ class CdcTransportIT {
             assertFalse(after.areTasksFullyConsumedUntil(Set.of(task), moved.getWindowEndTimestamp()));
             assertThrows(TaskAbortedException.class, () -> after.updateState(task, moved),
                     "a task this transport was not given is aborted");
-            await(store.close());
         }
     }
 }

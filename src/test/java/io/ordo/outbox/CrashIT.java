@@ -104,10 +104,11 @@ class CrashIT {
     @Test
     void whatWasCommittedBeforeTheCrashIsPublishedAndWhatWasNotNeverIs() throws Exception {
         Path dir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "crash-it");
+        // Killed mid-publication: the event reached Kafka, the watermark did not move. First, while the outbox
+        // holds nothing else: a relay that found an older intent would publish that one and halt before the request.
+        String midPublication = registerAndDie("RELAY_PUBLISHED", dir, true);
         String committed = registerAndDie("AFTER_COMMIT", dir);
         String intentOnly = registerAndDie("AFTER_OUTBOX", dir);
-        // Killed mid-publication: the event reached Kafka, the watermark did not move.
-        String midPublication = registerAndDie("RELAY_PUBLISHED", dir, true);
 
         // A healthy server on the same store: its polling source finds both intents.
         try (OrdoFixture restarted = OrdoFixture.start(CrashIT.class, new JsonObject()

@@ -1,21 +1,18 @@
 package io.ordo.outbox;
 
+import io.ordo.testing.Eventually;
 import io.ordo.testing.Http;
 import io.ordo.testing.OrdoFixture;
 import io.ordo.testing.TestKafka;
+import io.ordo.testing.TopicReader;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,45 +41,31 @@ class DeadLetterIT {
 
     private static Map<String, List<Long>> sequences(Set<String> ids, int wanted, Duration timeout) {
         Map<String, List<Long>> read = new HashMap<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "dead-letter-it-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new StringDeserializer())) {
-            consumer.subscribe(List.of("order-events"));
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (read.values().stream().mapToInt(List::size).sum() < wanted && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
-                    if (ids.contains(record.key())) {
-                        read.computeIfAbsent(record.key(), k -> new ArrayList<>())
-                                .add(new JsonObject(record.value()).getLong("sequenceNumber"));
-                    }
-                }
-            }
-        }
+        TopicReader.read(TestKafka.bootstrapServers(), "order-events", ids,
+                        byOrder -> byOrder.values().stream().mapToInt(List::size).sum() >= wanted, timeout)
+                .forEach((id, envelopes) -> read.put(id,
+                        envelopes.stream().map(envelope -> envelope.getLong("sequenceNumber")).toList()));
         return read;
+    }
+
+    /** The order's sequence numbers on Kafka, first occurrences only (two relays may both publish one), read until {@code upTo}. */
+    private static List<Long> firstOccurrences(String id, long upTo, Duration timeout) {
+        return TopicReader.read(TestKafka.bootstrapServers(), "order-events", Set.of(id),
+                        TopicReader.allUpTo(Set.of(id), upTo), timeout)
+                .getOrDefault(id, List.of()).stream().map(envelope -> envelope.getLong("sequenceNumber")).distinct().toList();
     }
 
     /** Waits until {@code ordo_relay_dead_letters} reads {@code expected}: it is counted from the store every few seconds. */
     private static void awaitDeadLetterGauge(Http http, double expected) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        String last = null;
-        while (System.nanoTime() < deadline) {
+        Eventually.value(Duration.ofSeconds(30), "ordo_relay_dead_letters became " + expected, () -> {
+            String gauge = null;
             for (String line : http.get("/metrics").bodyAsString().split("\n")) {
                 if (line.startsWith("ordo_relay_dead_letters ")) {
-                    last = line;
-                    if (Double.parseDouble(line.substring(line.indexOf(' ') + 1).strip()) == expected) {
-                        return;
-                    }
+                    gauge = line;
                 }
             }
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        throw new AssertionError("ordo_relay_dead_letters did not become " + expected + ": " + last);
+            return gauge;
+        }, gauge -> gauge != null && Double.parseDouble(gauge.substring(gauge.indexOf(' ') + 1).strip()) == expected);
     }
 
     private static HttpResponse<Buffer> ops(Http http, HttpMethod method, String path, boolean authorized) {
@@ -156,6 +139,41 @@ class DeadLetterIT {
             assertEquals(0, ops(http, HttpMethod.GET, "/ops/dead-letters", true).bodyAsJsonObject()
                     .getJsonArray("deadLetters").size());
             awaitDeadLetterGauge(http, 0);
+        }
+    }
+
+    @Test
+    void aRetryOnOneInstanceIsSeenByAnotherThatHadTheAggregateParked() {
+        JsonObject shared = new JsonObject().put("keyspace", "it_deadletterit_shared").put("requestTimeoutMs", 4_000);
+        String poisoned;
+        try (OrdoFixture stays = OrdoFixture.start(DeadLetterIT.class, config(4_000).put("store", shared))) {
+            Http staying = new Http(stays.client);
+            try (OrdoFixture small = OrdoFixture.start(DeadLetterIT.class, config(4_000).put("store", shared))) {
+                Http http = new Http(small.client);
+                String customer = http.customer("shared-" + UUID.randomUUID() + "@example.com");
+                poisoned = http.post("/orders", new JsonObject().put("customerId", customer).put("items", new JsonArray()
+                                .add(new JsonObject().put("productId", UUID.randomUUID().toString()).put("quantity", 1))))
+                        .bodyAsJsonObject().getString("orderId");
+                JsonArray hundredLines = new JsonArray();
+                for (int i = 0; i < 100; i++) {
+                    hundredLines.add(new JsonObject().put("productId", UUID.randomUUID().toString()).put("quantity", i + 1));
+                }
+                assertEquals(200, http.put("/orders/" + poisoned + "/items", new JsonObject().put("items", hundredLines)).statusCode());
+                assertEquals(200, http.post("/orders/" + poisoned + "/confirm", null).statusCode());
+                assertEquals(List.of(1L), firstOccurrences(poisoned, 2, Duration.ofSeconds(15)));
+                awaitDeadLetterGauge(staying, 1); // the instance that stays knows the aggregate parked
+            }
+            // Another instance, with Kafka's ordinary limit, retries the dead letter, then goes away.
+            try (OrdoFixture raised = OrdoFixture.start(DeadLetterIT.class, config(1_048_576).put("store", shared))) {
+                Http http = new Http(raised.client);
+                assertEquals(200, ops(http, HttpMethod.POST, "/ops/dead-letters/" + poisoned + "/retry", true).statusCode());
+                assertEquals(List.of(1L, 2L, 3L), firstOccurrences(poisoned, 3, Duration.ofSeconds(30)));
+            }
+            // The instance that stayed is the only relay now: the aggregate's next event must not be skipped.
+            assertEquals(200, staying.post("/orders/" + poisoned + "/cancel", new JsonObject().put("reason", "late")).statusCode());
+            assertEquals(List.of(1L, 2L, 3L, 4L), firstOccurrences(poisoned, 4, Duration.ofSeconds(30)),
+                    "the release on the other instance was seen");
+            awaitDeadLetterGauge(staying, 0);
         }
     }
 }

@@ -5,6 +5,7 @@ import io.ordo.domain.order.OrderItem;
 import io.ordo.es.CommandMetadata;
 import io.ordo.store.EventStore;
 import io.ordo.store.FaultInjector;
+import io.ordo.testing.Eventually;
 import io.ordo.testing.Http;
 import io.ordo.testing.OrdoFixture;
 import io.ordo.testing.StoreFixture;
@@ -192,7 +193,7 @@ class RelayIT {
                 assertEquals(200, http.post("/orders/" + id + "/confirm", null).statusCode());
                 ids.add(id);
                 String state = await(ordo.vertx.eventBus().<JsonObject>request(
-                        io.ordo.command.Addresses.RELAY_STATUS, null)).body().getString("breaker");
+                        ordo.ordo.addresses().relayStatus(), null)).body().getString("breaker");
                 breakerOpened |= "OPEN".equals(state);
                 Thread.sleep(250);
             }
@@ -250,10 +251,8 @@ class RelayIT {
             }
             System.out.printf("two servers, 20 orders x 6 events: all on Kafka in order, %d duplicates%n", duplicates);
 
-            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while (frames.size() < 6 && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
+            Eventually.value(Duration.ofSeconds(20), "6 frames on the second server's live feed", () -> frames,
+                    seen -> seen.size() >= 6);
             assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), frames.stream().map(frame -> frame.getLong("sequenceNumber")).toList(),
                     "the live feed shows both servers' events, from Kafka, without gap or repeat");
         }

@@ -2,7 +2,7 @@ package io.ordo.outbox;
 
 import com.datastax.oss.driver.api.core.uuid.Uuids;
 import io.ordo.config.OrdoConfig;
-import io.ordo.domain.DomainEvents;
+import io.ordo.testing.StoreFixture;
 import io.ordo.domain.order.OrderEvent;
 import io.ordo.domain.order.OrderItem;
 import io.ordo.es.CommandMetadata;
@@ -237,17 +237,18 @@ class RelayResilienceIT {
 
         DirectRelay(FaultInjector faults, Clock clock) {
             fixture = StoreFixture.create(DirectRelay.class, 100);
-            store = await(Store.open(fixture.vertx, fixture.config, faults, clock));
-            config = OrdoConfig.fromJson(new JsonObject()
+            store = await(Store.open(fixture.vertx, fixture.config, StoreFixture.BUILT_IN, faults, clock));
+            config = OrdoConfig.fromJson(new JsonObject().put("mode", "external")
                     .put("store", new JsonObject().put("requestTimeoutMs", 2_000))
                     .put("relay", new JsonObject().put("bootstrapServers", TestKafka.bootstrapServers())
                             .put("pollIntervalMs", 200).put("verificationWindowMs", 2_000)
                             .put("breakerResetTimeoutMs", 1_000))).relay();
             context = fixture.vertx.getOrCreateContext();
             publisher = on(() -> new KafkaPublisher(fixture.vertx, config,
-                    new EnvelopeCodec(new EventSerializer(DomainEvents.registry()))));
-            relay = on(() -> new OutboxRelay(fixture.vertx, store.events(), store.outbox(), fixture.config, config,
+                    StoreFixture.BUILT_IN.codec()));
+            relay = on(() -> new OutboxRelay(fixture.vertx, store.events(), store.outbox(), StoreFixture.BUILT_IN::topicOf, config,
                     publisher, faults, new OrdoMetrics()));
+            await(onContext(OutboxRelay::start));
         }
 
         <T> T on(Callable<T> work) {

@@ -1,7 +1,6 @@
 package io.ordo.projection;
 
 import io.ordo.bench.SideBySide;
-import io.ordo.command.Addresses;
 import io.ordo.domain.order.OrderEvent;
 import io.ordo.domain.order.OrderItem;
 import io.ordo.es.CommandMetadata;
@@ -59,7 +58,7 @@ public final class ProjectionBenchmark {
         try (OrdoFixture ordo = OrdoFixture.start(ProjectionBenchmark.class, config(servers, "lag-" + run, true))) {
             List<Double> lags = Collections.synchronizedList(new ArrayList<>());
             Map<UUID, Long> projectedVersion = new ConcurrentHashMap<>();
-            ordo.vertx.eventBus().<Projected>localConsumer(Addresses.PROJECTED, message -> {
+            ordo.vertx.eventBus().<Projected>localConsumer(ordo.ordo.addresses().projected(), message -> {
                 Projected projected = message.body();
                 lags.add((double) (System.currentTimeMillis() - projected.eventTime().toEpochMilli()));
                 projectedVersion.merge(projected.aggregateId(), projected.version(), Math::max);
@@ -116,7 +115,7 @@ public final class ProjectionBenchmark {
             AtomicLong first = new AtomicLong();
             AtomicLong last = new AtomicLong();
             Promise<Void> all = Promise.promise();
-            projecting.vertx.eventBus().<Projected>localConsumer(Addresses.PROJECTED, message -> {
+            projecting.vertx.eventBus().<Projected>localConsumer(projecting.ordo.addresses().projected(), message -> {
                 long now = System.nanoTime();
                 first.compareAndSet(0, now);
                 last.set(now);
@@ -206,7 +205,7 @@ public final class ProjectionBenchmark {
     /** Appends the backlog straight to the store, before any relay runs on it. */
     private static void seed(Class<?> keyspaceOwner) {
         try (StoreFixture fixture = StoreFixture.create(keyspaceOwner, 100)) {
-            Store store = await(Store.open(fixture.vertx, fixture.config, FaultInjector.NONE));
+            Store store = fixture.store;
             for (int batch = 0; batch < BACKLOG_AGGREGATES; batch += LANES) { // 64 in flight, as the other benchmarks
                 List<Future<?>> seeded = new ArrayList<>();
                 for (int i = batch; i < Math.min(BACKLOG_AGGREGATES, batch + LANES); i++) {
@@ -219,7 +218,6 @@ public final class ProjectionBenchmark {
                 }
                 await(Future.all(seeded), Duration.ofSeconds(60));
             }
-            await(store.close());
         }
     }
 

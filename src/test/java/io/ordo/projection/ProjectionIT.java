@@ -3,6 +3,7 @@ package io.ordo.projection;
 import io.ordo.domain.order.OrderEvent;
 import io.ordo.domain.order.OrderItem;
 import io.ordo.es.CommandMetadata;
+import io.ordo.testing.Eventually;
 import io.ordo.testing.Http;
 import io.ordo.testing.OrdoFixture;
 import io.ordo.testing.StoreFixture;
@@ -38,9 +39,11 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -435,15 +438,12 @@ class ProjectionIT {
      * two come from different projections, each eventually consistent).
      */
     private static JsonObject summaryOfCustomer(String id, long minVersion, long orders) {
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (true) {
-            HttpResponse<Buffer> response = http.get("/customers/" + id + "/summary?minVersion=" + minVersion);
-            assertEquals(200, response.statusCode(), response.bodyAsString());
-            if (response.bodyAsJsonObject().getLong("orderCount") == orders || System.currentTimeMillis() > deadline) {
-                return response.bodyAsJsonObject();
-            }
-            sleep(50);
-        }
+        return Eventually.value(Duration.ofSeconds(30), "customer " + id + " at version " + minVersion + " counting "
+                + orders + " orders", () -> {
+                    HttpResponse<Buffer> response = http.get("/customers/" + id + "/summary?minVersion=" + minVersion);
+                    assertEquals(200, response.statusCode(), response.bodyAsString());
+                    return response.bodyAsJsonObject();
+                }, summary -> summary.getLong("orderCount") == orders);
     }
 
     private static List<String> ids(HttpResponse<Buffer> page) {
@@ -527,19 +527,21 @@ class ProjectionIT {
     private static void awaitConsumed(RecordMetadata record) {
         TopicPartition partition = new TopicPartition(record.topic(), record.partition());
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers()))) {
-            long deadline = System.currentTimeMillis() + 30_000;
-            while (System.currentTimeMillis() < deadline) {
-                OffsetAndMetadata committed = admin.listConsumerGroupOffsets(GROUP).partitionsToOffsetAndMetadata().get()
-                        .get(partition);
-                if (committed != null && committed.offset() > record.offset()) {
-                    return;
-                }
-                sleep(50);
-            }
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
+            Eventually.until(Duration.ofSeconds(30), "the projections got past offset " + record.offset() + " of " + partition,
+                    () -> {
+                        OffsetAndMetadata committed;
+                        try {
+                            committed = admin.listConsumerGroupOffsets(GROUP).partitionsToOffsetAndMetadata().get()
+                                    .get(partition);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            throw new IllegalStateException(e);
+                        } catch (ExecutionException e) {
+                            throw new IllegalStateException(e);
+                        }
+                        return committed != null && committed.offset() > record.offset();
+                    });
         }
-        throw new AssertionError("the projections did not get past offset " + record.offset() + " of " + partition);
     }
 
     private static JsonObject deadLetterOf(String id) {
@@ -556,45 +558,26 @@ class ProjectionIT {
     }
 
     private static JsonObject awaitDeadLetter(String id) {
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (System.currentTimeMillis() < deadline) {
-            JsonObject letter = deadLetterOf(id);
-            if (letter != null) {
-                return letter;
-            }
-            sleep(100);
-        }
-        throw new AssertionError("no dead letter for " + id);
+        return Eventually.value(Duration.ofSeconds(30), "a dead letter for " + id, () -> deadLetterOf(id), Objects::nonNull);
     }
 
     private static JsonObject awaitRebuildDone(String name) {
-        long deadline = System.currentTimeMillis() + 120_000;
-        while (System.currentTimeMillis() < deadline) {
+        JsonObject rebuild = Eventually.value(Duration.ofSeconds(120), "the rebuild of " + name + " finished", () -> {
             HttpResponse<Buffer> status = http.send(HttpMethod.GET, "/ops/projections", null, OPS);
             for (Object projection : status.bodyAsJsonObject().getJsonArray("projections")) {
-                JsonObject rebuild = ((JsonObject) projection).getJsonObject("rebuild");
-                if (((JsonObject) projection).getString("name").equals(name) && !rebuild.getString("state").equals("REBUILDING")) {
-                    assertEquals("DONE", rebuild.getString("state"), rebuild.encode());
-                    return rebuild;
+                if (((JsonObject) projection).getString("name").equals(name)) {
+                    return ((JsonObject) projection).getJsonObject("rebuild");
                 }
             }
-            sleep(200);
-        }
-        throw new AssertionError("the rebuild of " + name + " did not finish");
+            return null;
+        }, found -> found != null && !found.getString("state").equals("REBUILDING"));
+        assertEquals("DONE", rebuild.getString("state"), rebuild.encode());
+        return rebuild;
     }
 
     private static void assertProblem(HttpResponse<Buffer> response, int status, String code) {
         assertEquals(status, response.statusCode(), response.bodyAsString());
         assertEquals("application/problem+json", response.getHeader("Content-Type"));
         assertEquals(code, response.bodyAsJsonObject().getString("code"), response.bodyAsString());
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -2,6 +2,7 @@ package io.ordo.projection;
 
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
+import io.ordo.testing.Eventually;
 import io.ordo.testing.Http;
 import io.ordo.testing.OrdoFixture;
 import io.ordo.testing.StoreFixture;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -328,11 +330,8 @@ class RebuildIT {
     }
 
     private static void awaitOrderCount(UUID customer, long orders) {
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (orderIds(customer).size() != orders) {
-            assertTrue(System.currentTimeMillis() < deadline, "customer " + customer + " never had " + orders + " orders");
-            sleep(50);
-        }
+        Eventually.until(Duration.ofSeconds(30), "customer " + customer + " had " + orders + " orders",
+                () -> orderIds(customer).size() == orders);
     }
 
     /** Rebuilds the projection on this server and answers its rebuild status once DONE. */
@@ -366,15 +365,8 @@ class RebuildIT {
     }
 
     private static JsonObject awaitRebuildEnd(Http server, String name) {
-        long deadline = System.currentTimeMillis() + 120_000;
-        while (System.currentTimeMillis() < deadline) {
-            JsonObject rebuild = rebuildStatus(server, name);
-            if (!rebuild.getString("state").equals("REBUILDING")) {
-                return rebuild;
-            }
-            sleep(100);
-        }
-        throw new AssertionError("the rebuild of " + name + " did not end");
+        return Eventually.value(Duration.ofSeconds(120), "the rebuild of " + name + " ended",
+                () -> rebuildStatus(server, name), rebuild -> !rebuild.getString("state").equals("REBUILDING"));
     }
 
     private static void sleep(long ms) {

@@ -66,7 +66,8 @@ public final class OrdoFixture implements AutoCloseable {
         overrides.forEach(section -> config.put(section.getKey(),
                 config.getJsonObject(section.getKey(), new JsonObject()).mergeIn((JsonObject) section.getValue())));
         Vertx vertx = Vertx.vertx(options);
-        Ordo ordo = await(Ordo.deploy(vertx, OrdoConfig.fromJson(config), faults));
+        Ordo ordo = await(Ordo.builder(vertx, OrdoConfig.fromJson(config))
+                .modules(Ordo.ordersAndCustomers()).faults(faults).deploy());
         return new OrdoFixture(vertx, ordo, port);
     }
 

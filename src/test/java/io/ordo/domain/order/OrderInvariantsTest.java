@@ -1,6 +1,6 @@
 package io.ordo.domain.order;
 
-import io.ordo.domain.DomainEvents;
+import io.ordo.testing.StoreFixture;
 import io.ordo.domain.order.OrderCommand.CancelOrder;
 import io.ordo.domain.order.OrderCommand.ConfirmOrder;
 import io.ordo.domain.order.OrderCommand.CreateOrder;
@@ -46,7 +46,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class OrderInvariantsTest {
 
     private static final OrderDecider DECIDER = new OrderDecider();
-    private static final EnvelopeCodec CODEC = new EnvelopeCodec(new EventSerializer(DomainEvents.registry()));
+    private static final EnvelopeCodec CODEC = StoreFixture.BUILT_IN.codec();
     private static final List<UUID> PRODUCTS = List.of(UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID());
     private static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
 

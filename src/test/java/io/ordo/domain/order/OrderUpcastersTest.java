@@ -1,6 +1,6 @@
 package io.ordo.domain.order;
 
-import io.ordo.domain.DomainEvents;
+import io.ordo.testing.StoreFixture;
 import io.ordo.es.Aggregate;
 import io.ordo.es.DomainEvent;
 import io.ordo.es.EnvelopeCodec;
@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 /** Stored v1 {@code OrderCreated} events, written before multi-currency prices, still replay. */
 class OrderUpcastersTest {
 
-    private final EventSerializer serializer = new EventSerializer(DomainEvents.registry());
+    private final EventSerializer serializer = StoreFixture.BUILT_IN.serializer();
     private final EnvelopeCodec codec = new EnvelopeCodec(serializer);
 
     @Test

@@ -1,24 +1,25 @@
-package io.ordo.projection;
+package io.ordo.modules.customer;
 
 import io.ordo.domain.customer.CustomerDecider;
 import io.ordo.domain.customer.CustomerState;
 import io.ordo.es.Aggregate;
 import io.ordo.es.Decider;
-import io.ordo.store.ReadModelStore;
+import io.ordo.projection.Projection;
+import io.ordo.projection.Sweep;
 import io.vertx.core.Future;
 
 import java.util.List;
 
-/** Customers into {@code customer_read_model} (their orders come from {@link OrderProjection}). */
-public final class CustomerProjection implements Projection<CustomerState> {
+/** Customers into {@code customer_read_model} (their orders come from the orders' projection). */
+final class CustomerProjection implements Projection<CustomerState> {
 
-    public static final String NAME = "customers";
+    static final String NAME = "customers";
 
-    private final ReadModelStore readModels;
+    private final CustomerReadModel readModel;
     private final CustomerDecider decider = new CustomerDecider();
 
-    public CustomerProjection(ReadModelStore readModels) {
-        this.readModels = readModels;
+    CustomerProjection(CustomerReadModel readModel) {
+        this.readModel = readModel;
     }
 
     @Override
@@ -42,16 +43,16 @@ public final class CustomerProjection implements Projection<CustomerState> {
      */
     @Override
     public Future<Void> sweep(Sweep sweep) {
-        return readModels.forEachCustomerRowPage(sweep.pageSize(), sweep.retry(), rows -> sweep.each(
+        return readModel.forEachCustomerRowPage(sweep.pageSize(), sweep.retry(), rows -> sweep.each(
                 rows.stream().filter(row -> row.version() != null).toList(),
                 row -> "sweeping customer " + row.customerId(),
                 row -> sweep.hasStream(row.customerId()).compose(exists -> exists ? Future.succeededFuture(0)
-                        : readModels.deleteCustomerDetails(row.customerId(), row.writeTime()).map(1)))
+                        : readModel.deleteCustomerDetails(row.customerId(), row.writeTime()).map(1)))
                 .compose(v -> sweep.pageDone()));
     }
 
     @Override
     public Future<Void> write(Aggregate<CustomerState> customer, Aggregate<CustomerState> previous, long writeTime) {
-        return readModels.writeCustomer(customer, writeTime);
+        return readModel.writeCustomer(customer, writeTime);
     }
 }

@@ -1,35 +1,36 @@
-package io.ordo.projection;
+package io.ordo.modules.order;
 
 import io.ordo.domain.order.OrderDecider;
 import io.ordo.domain.order.OrderState;
 import io.ordo.domain.order.OrderStatus;
 import io.ordo.es.Aggregate;
 import io.ordo.es.Decider;
-import io.ordo.store.ReadModelStore;
-import io.ordo.store.ReadModelStore.CustomerRow;
-import io.ordo.store.ReadModelStore.ListedOrder;
+import io.ordo.modules.order.OrderReadModel.CustomerOrderSet;
+import io.ordo.modules.order.OrderReadModel.CustomerOrders;
+import io.ordo.modules.order.OrderReadModel.ListedOrder;
+import io.ordo.projection.Projection;
+import io.ordo.projection.Sweep;
 import io.vertx.core.Future;
 
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
 
 /** Orders into {@code order_read_model}, {@code orders_by_customer}, {@code orders_by_status} and the customers' orders. */
-public final class OrderProjection implements Projection<OrderState> {
+final class OrderProjection implements Projection<OrderState> {
 
-    public static final String NAME = "orders";
+    static final String NAME = "orders";
     private static final Future<Integer> NONE = Future.succeededFuture(0);
     private static final Future<Integer> ONE = Future.succeededFuture(1);
 
-    private final ReadModelStore readModels;
+    private final OrderReadModel readModel;
     private final OrderDecider decider = new OrderDecider();
 
-    public OrderProjection(ReadModelStore readModels) {
-        this.readModels = readModels;
+    OrderProjection(OrderReadModel readModel) {
+        this.readModel = readModel;
     }
 
     @Override
@@ -50,15 +51,15 @@ public final class OrderProjection implements Projection<OrderState> {
     @Override
     public Future<Void> write(Aggregate<OrderState> order, Aggregate<OrderState> previous, long writeTime) {
         // A new order, or one whose past is unknown here, joins its customer's orders.
-        boolean joinCustomer = previous == null || !previous.exists();
-        return readModels.writeOrder(order, delistFrom(order, previous), joinCustomer, writeTime);
+        CustomerOrderSet joining = previous == null || !previous.exists() ? CustomerOrderSet.JOIN : CustomerOrderSet.LEAVE_AS_IS;
+        return readModel.writeOrder(order, delistFrom(order, previous), joining, writeTime);
     }
 
     @Override
     public Future<Void> repair(Aggregate<OrderState> order, long writeTime) {
         EnumSet<OrderStatus> others = EnumSet.allOf(OrderStatus.class);
         others.remove(order.state().status());
-        return readModels.writeOrder(order, others, true, writeTime);
+        return readModel.writeOrder(order, others, CustomerOrderSet.JOIN, writeTime);
     }
 
     /**
@@ -72,29 +73,26 @@ public final class OrderProjection implements Projection<OrderState> {
      */
     @Override
     public Future<Void> sweep(Sweep sweep) {
-        return readModels.forEachOrderRowPage(sweep.pageSize(), sweep.retry(), rows -> sweep.each(rows,
+        return readModel.forEachOrderRowPage(sweep.pageSize(), sweep.retry(), rows -> sweep.each(rows,
                         row -> "sweeping order " + row.orderId(),
                         row -> sweep.hasStream(row.orderId()).compose(exists -> exists ? NONE
-                                : readModels.deleteOrder(row, row.writeTime())))
+                                : readModel.deleteOrder(row, row.writeTime())))
                         .compose(v -> sweep.pageDone()))
-                .compose(v -> readModels.forEachOrderByCustomerPage(sweep.pageSize(), sweep.retry(),
+                .compose(v -> readModel.forEachOrderByCustomerPage(sweep.pageSize(), sweep.retry(),
                         rows -> sweepListed(sweep, rows)))
-                .compose(v -> readModels.forEachOrderByStatusPage(sweep.pageSize(), sweep.retry(),
+                .compose(v -> readModel.forEachOrderByStatusPage(sweep.pageSize(), sweep.retry(),
                         rows -> sweepListed(sweep, rows)))
-                .compose(v -> readModels.forEachCustomerRowPage(sweep.pageSize(), sweep.retry(),
+                .compose(v -> readModel.forEachCustomerOrdersPage(sweep.pageSize(), sweep.retry(),
                         customers -> sweepCustomerOrders(sweep, customers)));
     }
 
     private Future<Void> sweepListed(Sweep sweep, List<ListedOrder> rows) {
         return sweep.each(rows, row -> "sweeping the listing of order " + row.orderId(),
-                row -> readModels.orderRow(row.orderId()).compose(order -> {
+                row -> readModel.orderRow(row.orderId()).compose(order -> {
                     if (order == null) {
-                        return orphan(sweep, row.orderId(), () -> readModels.deleteListedOrder(row, row.writeTime()));
+                        return orphan(sweep, row.orderId(), () -> readModel.deleteListedOrder(row, row.writeTime()));
                     }
-                    boolean rightKey = Objects.equals(row.createdAt(), order.createdAt()) && (row.customerId() != null
-                            ? row.customerId().equals(order.customerId())
-                            : Objects.equals(row.status(), order.status()));
-                    return rightKey ? NONE : readModels.deleteListedOrder(row,
+                    return OrderReadModel.sameKey(row, order) ? NONE : readModel.deleteListedOrder(row,
                             Projection.writeTime(order.version(), sweep.epoch())).compose(v -> ONE);
                 })).compose(v -> sweep.pageDone());
     }
@@ -106,18 +104,18 @@ public final class OrderProjection implements Projection<OrderState> {
      * client later create an order with that very id for that customer, it joins the customer's orders
      * again with a rebuild once its version reaches the bound.
      */
-    private Future<Void> sweepCustomerOrders(Sweep sweep, List<CustomerRow> customers) {
+    private Future<Void> sweepCustomerOrders(Sweep sweep, List<CustomerOrders> customers) {
         List<CustomerOrder> listed = new ArrayList<>();
         customers.forEach(customer -> customer.orderIds()
                 .forEach(id -> listed.add(new CustomerOrder(customer.customerId(), id))));
         return sweep.each(listed, one -> "sweeping order " + one.orderId() + " of customer " + one.customerId(),
-                one -> readModels.orderRow(one.orderId()).compose(order -> {
+                one -> readModel.orderRow(one.orderId()).compose(order -> {
                     if (order == null) {
-                        return orphan(sweep, one.orderId(), () -> readModels.removeCustomerOrder(one.customerId(),
+                        return orphan(sweep, one.orderId(), () -> readModel.removeCustomerOrder(one.customerId(),
                                 one.orderId(), Projection.writeTime(sweep.versionBound(), sweep.epoch())));
                     }
                     return one.customerId().equals(order.customerId()) ? NONE
-                            : readModels.removeCustomerOrder(one.customerId(), one.orderId(),
+                            : readModel.removeCustomerOrder(one.customerId(), one.orderId(),
                             Projection.writeTime(order.version(), sweep.epoch())).compose(v -> ONE);
                 })).compose(v -> sweep.pageDone());
     }
