@@ -1,5 +1,9 @@
 package io.ordo;
 
+import io.ordo.cluster.ClusterCodecs;
+import io.ordo.cluster.Membership;
+import io.ordo.cluster.OwnershipVerticle;
+import io.ordo.cluster.ShardOwnership;
 import io.ordo.command.Addresses;
 import io.ordo.command.CommandReply;
 import io.ordo.command.CommandRequest;
@@ -40,6 +44,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.ext.web.Router;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,10 +86,19 @@ public final class Ordo {
     private final OrdoMetrics metrics;
     private final Health health;
     private final Supervisor supervisor;
+    private final Membership membership;
+    private final ShardOwnership ownership;
+    /** The codecs of messages that cross members; null for a single instance. */
+    private final ClusterCodecs codecs;
 
     private Ordo(Vertx vertx, OrdoConfig config, Modules modules, Store store, FaultInjector faults, HttpApi.Contract contract,
-                 Children children) {
+                 Children children, Membership membership, ClusterCodecs codecs) {
         this.vertx = vertx;
+        this.membership = membership;
+        this.codecs = codecs;
+        // What takes shards: each command processor, and the relay.
+        this.ownership = new ShardOwnership(membership.self(), config.store().shards(),
+                config.aggregates().instances() + (config.relay().enabled() ? 1 : 0));
         this.config = config;
         this.modules = modules;
         this.addresses = new Addresses(config.eventBusPrefix());
@@ -94,9 +108,11 @@ public final class Ordo {
         this.cassandra = children.cassandra();
         this.kafka = children.kafka();
         this.metrics = new OrdoMetrics().withAggregateTypes(modules.types().toArray(String[]::new));
-        this.health = new Health(vertx, config, store, addresses);
+        this.health = new Health(vertx, config, store, addresses, ownership);
         this.supervisor = new Supervisor(vertx, metrics);
         store.observe(metrics);
+        metrics.cluster(() -> ownership.current().ring().members().size(), () -> ownership.current().owned().size(),
+                ownership::handovers, ownership::lastHandoverMs);
         if (cassandra != null) {
             metrics.embeddedRestarts("cassandra", cassandra::restarts);
         }
@@ -131,6 +147,7 @@ public final class Ordo {
         private final List<AggregateModule<?, ?, ?>> modules = new ArrayList<>();
         private FaultInjector faults = FaultInjector.NONE;
         private Clock clock = Clock.systemUTC();
+        private Membership membership;
 
         private Builder(Vertx vertx, OrdoConfig config) {
             this.vertx = vertx;
@@ -160,6 +177,15 @@ public final class Ordo {
             return this;
         }
 
+        /**
+         * Cluster mode: {@code vertx} is clustered by {@code manager}, and this Ordo shares the shards with
+         * the other members' (needs {@code cluster.enabled}; {@code OrdoMain} builds the clustered Vert.x).
+         */
+        public Builder cluster(ClusterManager manager) {
+            this.membership = Membership.of(manager);
+            return this;
+        }
+
         /** Starts what the configuration asks for, and deploys Ordo's verticles for the registered modules. */
         public Future<Ordo> deploy() {
             Modules registered;
@@ -167,41 +193,55 @@ public final class Ordo {
                 if (modules.isEmpty()) {
                     throw new IllegalArgumentException("Ordo needs at least one aggregate module");
                 }
+                if (config.cluster().enabled() != (membership != null)) {
+                    throw new IllegalArgumentException(config.cluster().enabled()
+                            ? "cluster.enabled needs a clustered Vert.x: pass its cluster manager with Ordo.builder(..).cluster(manager)"
+                            : "a cluster manager was given but cluster.enabled is false");
+                }
                 registered = Modules.of(modules, config.store().topics());
             } catch (IllegalArgumentException e) {
                 return Future.failedFuture(e);
             }
-            return Ordo.deploy(vertx, config, registered, faults, clock);
+            return Ordo.deploy(vertx, config, registered, faults, clock, membership == null ? Membership.single() : membership);
         }
     }
 
-    private static Future<Ordo> deploy(Vertx vertx, OrdoConfig config, Modules modules, FaultInjector faults, Clock clock) {
+    private static Future<Ordo> deploy(Vertx vertx, OrdoConfig config, Modules modules, FaultInjector faults, Clock clock,
+                                       Membership membership) {
         registerCodecs(vertx.eventBus());
+        ClusterCodecs codecs;
+        try {
+            codecs = membership.clustered() ? ClusterCodecs.register(vertx.eventBus(), config.eventBusPrefix(), modules) : null;
+        } catch (IllegalStateException e) {
+            return Future.failedFuture(new IllegalArgumentException("another Ordo in this Vert.x has the eventBus.prefix "
+                    + config.eventBusPrefix()));
+        }
         Future<Children> started = config.mode() == OrdoConfig.Mode.EMBEDDED
                 ? vertx.executeBlocking(() -> startChildren(config)) // seconds of blocking start-up: a worker's job
                 : Future.succeededFuture(new Children(null, null));
         return started.compose(children -> HttpApi.contract(vertx, modules)
                 .compose(contract -> Store.open(vertx, config.store(), modules, faults, clock)
-                        .map(store -> new Ordo(vertx, config, modules, store, faults, contract, children)))
+                        .map(store -> new Ordo(vertx, config, modules, store, faults, contract, children, membership, codecs)))
                 .recover(failure -> stopChildren(vertx, children).transform(v -> Future.failedFuture(failure)))
                 .compose(ordo -> ordo.deployVerticles().map(ordo)
                         .recover(failure -> ordo.undeploy().transform(v -> Future.failedFuture(failure)))));
     }
 
     private Future<Void> deployVerticles() {
-        Future<Void> chain = supervisor.deploy("store", () -> new StoreVerticle(store, addresses), config.storeInstances());
-        for (int shard = 0; shard < config.aggregates().instances(); shard++) {
-            int owned = shard;
-            chain = chain.compose(v -> supervisor.deploy("aggregates-" + owned,
-                    () -> new CommandVerticle(owned, modules, addresses, config, metrics), 1));
+        Future<Void> chain = supervisor.deploy("store", () -> new StoreVerticle(store, addresses), config.storeInstances())
+                .compose(v -> supervisor.deploy("ownership", () -> new OwnershipVerticle(membership, ownership, addresses), 1));
+        for (int index = 0; index < config.aggregates().instances(); index++) {
+            int processor = index;
+            chain = chain.compose(v -> supervisor.deploy("aggregates-" + processor,
+                    () -> new CommandVerticle(processor, ownership, codecs == null ? null : codecs.replies(), modules,
+                            addresses, config, metrics), 1));
         }
         if (config.relay().enabled()) {
             chain = chain.compose(v -> supervisor.deploy("relay",
-                    () -> new RelayVerticle(config, store, modules, addresses, faults, metrics), 1));
-            if (config.http().enabled()) {
-                chain = chain.compose(v -> supervisor.deploy("live-feed",
-                        () -> new LiveFeedVerticle(config, modules, addresses, metrics), 1));
-            }
+                    () -> new RelayVerticle(config, store, modules, addresses, faults, metrics, ownership, membership), 1));
+            // Also without Ordo's HTTP verticles: a host that mounts router() serves the WebSocket feeds.
+            chain = chain.compose(v -> supervisor.deploy("live-feed",
+                    () -> new LiveFeedVerticle(config, modules, addresses, metrics), 1));
         }
         if (config.projections().enabled()) {
             chain = chain.compose(v -> supervisor.deploy("projections",
@@ -214,7 +254,8 @@ public final class Ordo {
     }
 
     private HttpApi.Wiring wiring() {
-        return new HttpApi.Wiring(config, modules, addresses, contract, metrics, health);
+        return new HttpApi.Wiring(config, modules, addresses, contract, metrics, health, ownership,
+                codecs == null ? null : codecs.requests(), membership.clustered());
     }
 
     /** Ordo's HTTP API as a router, for an application that mounts it under its own routes. */
@@ -225,6 +266,11 @@ public final class Ordo {
     /** The event-bus addresses of this Ordo (under its {@code eventBus.prefix}). */
     public Addresses addresses() {
         return addresses;
+    }
+
+    /** Which shards this instance owns (all of them, unless in cluster mode). */
+    public ShardOwnership ownership() {
+        return ownership;
     }
 
     /** The registered modules. */

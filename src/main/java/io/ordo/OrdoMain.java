@@ -1,5 +1,6 @@
 package io.ordo;
 
+import io.ordo.cluster.HazelcastCluster;
 import io.ordo.config.OrdoConfig;
 import io.ordo.ops.OrdoMetrics;
 import io.ordo.store.FaultInjector;
@@ -9,7 +10,9 @@ import io.vertx.config.ConfigStoreOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,10 +54,31 @@ public final class OrdoMain {
         }
         reader.close();
         // Vert.x's own meters join Ordo's at /metrics.
-        Vertx vertx = Vertx.vertx(OrdoMetrics.vertxOptions().setEventLoopPoolSize(config.eventLoops()));
+        VertxOptions options = OrdoMetrics.vertxOptions().setEventLoopPoolSize(config.eventLoops());
+        Vertx vertx;
+        HazelcastClusterManager manager = null;
+        if (config.cluster().enabled()) {
+            manager = HazelcastCluster.manager(config.cluster());
+            options.setEventBusOptions(new EventBusOptions().setHost(config.cluster().host())
+                    .setPort(config.cluster().eventBusPort()));
+            try {
+                // The main thread, not an event loop: waiting for the cluster to form is fine here.
+                vertx = Vertx.builder().with(options).withClusterManager(manager).buildClustered()
+                        .toCompletionStage().toCompletableFuture().join();
+            } catch (CompletionException e) {
+                LOG.error("Ordo did not join its cluster: {}", e.getCause().getMessage());
+                System.exit(1);
+                return;
+            }
+        } else {
+            vertx = Vertx.vertx(options);
+        }
         CompletableFuture<Void> stopped = new CompletableFuture<>();
-        Future<Ordo> deployed = Ordo.builder(vertx, config).modules(Ordo.ordersAndCustomers())
-                .faults(faultsFromSystemProperty()).deploy();
+        Ordo.Builder builder = Ordo.builder(vertx, config).modules(Ordo.ordersAndCustomers()).faults(faultsFromSystemProperty());
+        if (manager != null) {
+            builder.cluster(manager);
+        }
+        Future<Ordo> deployed = builder.deploy();
         deployed.onSuccess(ordo -> {
             LOG.info("Ordo is up in {} ms: http://{}:{}/ ({} mode)", (System.nanoTime() - started) / 1_000_000,
                     ordo.config().http().host(), ordo.config().http().port(), ordo.config().mode().name().toLowerCase());

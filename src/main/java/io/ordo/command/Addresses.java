@@ -54,6 +54,16 @@ public final class Addresses {
         return prefix + ".cmd." + aggregateType + "." + shard;
     }
 
+    /** Ownership changes, published locally to what takes shards (the command processors, the relay). */
+    public String ownership() {
+        return prefix + ".cluster.ownership";
+    }
+
+    /** Hints forwarded to the relay of cluster member {@code member}, the owner of their shard. */
+    public String relayOf(String member) {
+        return prefix + ".relay.member." + member;
+    }
+
     /** Committed events of {@code type}, published as they happen (local to this instance). */
     public String live(String aggregateType) {
         return prefix + ".live." + aggregateType;

@@ -131,11 +131,11 @@ final class BatchRun {
             return replay(message, replay.outcome()).map(false);
         }
         if (verdict instanceof KeyVerdicts.Verdict.Reused) {
-            message.reply(new CommandReply.KeyReused(request.idempotencyKey()));
+            processor.reply(message, new CommandReply.KeyReused(request.idempotencyKey()));
             return Future.succeededFuture(false);
         }
         if (verdict instanceof KeyVerdicts.Verdict.InProgress) {
-            message.reply(new CommandReply.InProgress(request.idempotencyKey()));
+            processor.reply(message, new CommandReply.InProgress(request.idempotencyKey()));
             return Future.succeededFuture(false);
         }
         KeyClaim stale = ((KeyVerdicts.Verdict.Settle) verdict).claim();
@@ -153,7 +153,7 @@ final class BatchRun {
                     claims.put(message, takeover);
                     return true;
                 }
-                message.reply(new CommandReply.InProgress(request.idempotencyKey())); // another retry took it first
+                processor.reply(message, new CommandReply.InProgress(request.idempotencyKey())); // another retry took it first
                 return false;
             });
         });
@@ -164,13 +164,13 @@ final class BatchRun {
         JsonObject outcome = new JsonObject(recorded);
         long version = outcome.getLong("version");
         if ("rejected".equals(outcome.getString("outcome"))) {
-            message.reply(new CommandReply.Replayed(new CommandReply.Rejected(
+            processor.reply(message, new CommandReply.Replayed(new CommandReply.Rejected(
                     new RecordedCode(outcome.getString("code"), Rejection.Kind.valueOf(outcome.getString("kind")))
                             .because(outcome.getString("message")), version)));
             return Future.succeededFuture();
         }
         return store.loadAt(type, id, version).map(loaded -> {
-            message.reply(new CommandReply.Replayed(new CommandReply.Accepted(loaded, List.of())));
+            processor.reply(message, new CommandReply.Replayed(new CommandReply.Accepted(loaded, List.of())));
             return null;
         });
     }
@@ -366,7 +366,7 @@ final class BatchRun {
                     return retry();
                 }
                 return abandon().map(v -> {
-                    messages.forEach(message -> message.reply(new CommandReply.Contended(conflict.currentVersion())));
+                    messages.forEach(message -> processor.reply(message, new CommandReply.Contended(conflict.currentVersion())));
                     return true;
                 });
             }
@@ -438,7 +438,7 @@ final class BatchRun {
         }
         return Future.join(recorded).otherwiseEmpty().map(v -> {
             for (int i = 0; i < messages.size(); i++) {
-                messages.get(i).reply(reply(decision.outcomes().get(i), committed));
+                processor.reply(messages.get(i), reply(decision.outcomes().get(i), committed));
             }
             return null;
         });
@@ -479,7 +479,7 @@ final class BatchRun {
                     () -> LOG.warn("Commands for {} {} failed: {}", type, id, failure.toString()));
         }
         return settled.map(v -> {
-            messages.forEach(message -> message.reply(reply));
+            messages.forEach(message -> processor.reply(message, reply));
             return null;
         });
     }

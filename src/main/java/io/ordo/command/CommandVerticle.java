@@ -1,5 +1,7 @@
 package io.ordo.command;
 
+import io.ordo.cluster.ShardOwnership;
+import io.ordo.cluster.Shards;
 import io.ordo.config.OrdoConfig;
 import io.ordo.es.Aggregate;
 import io.ordo.es.DomainEvent;
@@ -13,6 +15,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import org.slf4j.Logger;
@@ -27,8 +30,11 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * The generic command processor of one shard: consumes the shard's command address of every module's
- * type, keeps a mailbox per aggregate (one batch of its commands at a time, batches of everything
+ * A generic command processor: consumes the command addresses of the shards it takes (of those this
+ * member owns, the ones with {@code shard % instances == index}) for every module's type (clustered
+ * addresses in cluster mode, so any member's HTTP verticle reaches the owner), and follows the
+ * ownership as members come and go: a shard it loses is unregistered and its aggregates leave the
+ * cache, a shard it takes starts from the store. It keeps a mailbox per aggregate (one batch of its commands at a time, batches of everything
  * queued with group commit), and caches loaded aggregates (LRU) with their version, so a command
  * normally costs no read. Each batch is a {@link BatchRun}; what is common to them (the cache, the
  * store client, the meters, what follows a commit) is here. Names no module: each is asked through
@@ -38,7 +44,11 @@ public final class CommandVerticle extends VerticleBase {
 
     private static final Logger LOG = LoggerFactory.getLogger(CommandVerticle.class);
 
-    private final int shard;
+    private final int index;
+    private final int instances;
+    private final ShardOwnership ownership;
+    /** Replies that may cross to another member need the serializing codec; null: local delivery. */
+    private final DeliveryOptions replies;
     private final Modules modules;
     private final Addresses addresses;
     private final OrdoConfig.Aggregates config;
@@ -50,15 +60,26 @@ public final class CommandVerticle extends VerticleBase {
     private final boolean liveFromLocalCommits;
     private final Map<String, Mailbox<Message<CommandRequest>>> mailboxes = new HashMap<>();
     private final Map<String, Aggregate<Object>> cache;
-    private final List<MessageConsumer<CommandRequest>> consumers = new ArrayList<>();
+    /** The command consumers of each shard taken, one per aggregate type. */
+    private final Map<Integer, List<MessageConsumer<CommandRequest>>> consumers = new HashMap<>();
+    private MessageConsumer<Object> ownershipChanges;
+    private Future<Void> reconciling = Future.succeededFuture();
     private StoreClient store;
 
     /** An aggregate as a batch starts from it, and whether it came from the cache (so may be behind the store). */
     record Loaded(Aggregate<Object> aggregate, boolean fromCache) {
     }
 
-    public CommandVerticle(int shard, Modules modules, Addresses addresses, OrdoConfig ordo, OrdoMetrics metrics) {
-        this.shard = shard;
+    /**
+     * @param index     which of the {@code aggregates.instances} processors this is
+     * @param replies   delivery options of the replies (a serializing codec in cluster mode), or null
+     */
+    public CommandVerticle(int index, ShardOwnership ownership, DeliveryOptions replies, Modules modules, Addresses addresses,
+                           OrdoConfig ordo, OrdoMetrics metrics) {
+        this.index = index;
+        this.instances = ordo.aggregates().instances();
+        this.ownership = ownership;
+        this.replies = replies;
         this.modules = modules;
         this.addresses = addresses;
         this.metrics = metrics;
@@ -80,26 +101,73 @@ public final class CommandVerticle extends VerticleBase {
         return ordo.store().requestTimeout().multipliedBy(5);
     }
 
-    /** The shard that owns {@code aggregateId} among {@code shards}. */
-    public static int shardOf(UUID aggregateId, int shards) {
-        return Math.floorMod(aggregateId.hashCode(), shards);
+    /** The name this processor reports its reconciliations under. */
+    public static String taker(int index) {
+        return "commands-" + index;
     }
 
     @Override
     public Future<?> start() {
         store = new StoreClient(vertx, addresses.store(), appendTimeoutMs);
-        List<Future<Void>> registered = new ArrayList<>();
-        for (String type : modules.types()) {
-            MessageConsumer<CommandRequest> consumer = vertx.eventBus().localConsumer(addresses.commands(type, shard), this::enqueue);
-            consumers.add(consumer);
-            registered.add(consumer.completion());
-        }
-        return Future.all(registered);
+        // Listening first, then reconciling: an ownership change in between is not missed.
+        ownershipChanges = vertx.eventBus().localConsumer(addresses.ownership(), change -> reconcile());
+        return ownershipChanges.completion().compose(v -> reconcile());
     }
 
     @Override
     public Future<?> stop() {
-        return Future.join(consumers.stream().map(MessageConsumer::unregister).toList());
+        return ownershipChanges.unregister().compose(v -> reconciling.otherwiseEmpty())
+                .compose(v -> Future.join(consumers.values().stream().flatMap(List::stream)
+                        .map(MessageConsumer::unregister).toList()));
+    }
+
+    /** Consumes exactly the shards this processor takes in the current ownership; one reconciliation at a time. */
+    private Future<Void> reconcile() {
+        reconciling = reconciling.otherwiseEmpty().compose(v -> reconcileWith(ownership.current()));
+        return reconciling;
+    }
+
+    private Future<Void> reconcileWith(ShardOwnership.Snapshot snapshot) {
+        List<Future<Void>> changes = new ArrayList<>();
+        for (int shard = index; shard < ownership.shards(); shard += instances) {
+            boolean taken = consumers.containsKey(shard);
+            if (snapshot.owns(shard) && !taken) {
+                changes.add(take(shard));
+            } else if (!snapshot.owns(shard) && taken) {
+                changes.add(release(shard));
+            }
+        }
+        return Future.join(changes).onComplete(done -> ownership.reconciled(taker(index), snapshot.epoch())).mapEmpty();
+    }
+
+    private Future<Void> take(int shard) {
+        List<MessageConsumer<CommandRequest>> registered = new ArrayList<>();
+        for (String type : modules.types()) {
+            String address = addresses.commands(type, shard);
+            registered.add(replies == null ? vertx.eventBus().localConsumer(address, this::enqueue)
+                    : vertx.eventBus().consumer(address, this::enqueue));
+        }
+        consumers.put(shard, registered);
+        return Future.join(registered.stream().map(MessageConsumer::completion).toList()).mapEmpty();
+    }
+
+    /**
+     * Stops taking {@code shard}'s commands: what is queued still runs (its writes are conditional), and
+     * its aggregates leave the cache, so that taking the shard again starts from the store.
+     */
+    private Future<Void> release(int shard) {
+        List<MessageConsumer<CommandRequest>> registered = consumers.remove(shard);
+        cache.values().removeIf(cached -> Shards.of(cached.id(), ownership.shards()) == shard);
+        return Future.join(registered.stream().map(MessageConsumer::unregister).toList()).mapEmpty();
+    }
+
+    /** Answers a command, across members when it came from another's HTTP verticle. */
+    void reply(Message<CommandRequest> message, CommandReply reply) {
+        if (replies == null) {
+            message.reply(reply);
+        } else {
+            message.reply(reply, replies);
+        }
     }
 
     private void enqueue(Message<CommandRequest> message) {

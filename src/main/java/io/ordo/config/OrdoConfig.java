@@ -20,7 +20,8 @@ import java.util.TreeMap;
  */
 public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates aggregates, StoreConfig store,
                          int storeInstances, Relay relay, Projections projections, String opsToken,
-                         long readyMaxBacklogMs, int eventLoops, long shutdownTimeoutMs, String eventBusPrefix) {
+                         long readyMaxBacklogMs, int eventLoops, long shutdownTimeoutMs, String eventBusPrefix,
+                         Cluster cluster) {
 
     public enum Mode {
         /** Ordo starts its own Cassandra (and, later, Kafka) as child processes. */
@@ -127,6 +128,28 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
      * @param claimLeaseMs how long a running claim (an idempotency key's, a unique value's reservation) is
      *                    trusted before its instance is taken for dead: never below twice an append's timeout
      */
+    /**
+     * Cluster mode: instances that form a Vert.x cluster (Hazelcast) and share the aggregates' shards, one
+     * owner per shard. Off, an instance owns every shard and needs no cluster.
+     *
+     * @param host              the address this member binds and is reached at (Hazelcast and the event bus)
+     * @param port              Hazelcast's port on {@code host}
+     * @param eventBusPort      the clustered event bus's port on {@code host} (0: any free one; members learn it
+     *                          through Hazelcast)
+     * @param members           {@code host:port} of the members to join (TCP-IP discovery; this one may be among them)
+     * @param shards            the aggregates' shards (fixed per deployment: the polling index is partitioned by them)
+     * @param name              the cluster's name: members of other names never join
+     * @param heartbeatTimeoutMs after how long without a heartbeat a member that hangs is declared dead (one
+     *                          that dies closes its connections and is noticed at once)
+     */
+    public record Cluster(boolean enabled, String host, int port, int eventBusPort, java.util.List<String> members,
+                          int shards, String name, long heartbeatTimeoutMs) {
+
+        public Cluster {
+            members = java.util.List.copyOf(members);
+        }
+    }
+
     public record Aggregates(int instances, int cacheSize, int maxRetries, boolean groupCommit, int maxBatch,
                              long claimLeaseMs) {
     }
@@ -138,7 +161,7 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
                 + ", http=" + http + ", store=" + store
                 + ", relay.enabled=" + relay.enabled()
                 + ", relay.bootstrapServers=" + relay.bootstrapServers() + ", projections=" + projections
-                + ", opsToken=" + (opsToken == null ? "none" : "***") + "]";
+                + ", opsToken=" + (opsToken == null ? "none" : "***") + ", cluster=" + cluster + "]";
     }
 
     /** What an environment variable's text becomes in the configuration document. */
@@ -190,7 +213,14 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
             variable("ORDO_STORE_USERNAME", "store.username", Kind.TEXT),
             variable("ORDO_STORE_PASSWORD", "store.password", Kind.TEXT),
             variable("ORDO_STORE_TLS", "store.tls", Kind.BOOLEAN),
-            variable("ORDO_READY_MAX_BACKLOG_MS", "ops.readyMaxBacklogMs", Kind.LONG));
+            variable("ORDO_READY_MAX_BACKLOG_MS", "ops.readyMaxBacklogMs", Kind.LONG),
+            variable("ORDO_CLUSTER_ENABLED", "cluster.enabled", Kind.BOOLEAN),
+            variable("ORDO_CLUSTER_HOST", "cluster.host", Kind.TEXT),
+            variable("ORDO_CLUSTER_PORT", "cluster.port", Kind.INT),
+            variable("ORDO_CLUSTER_EVENT_BUS_PORT", "cluster.eventBusPort", Kind.INT),
+            variable("ORDO_CLUSTER_MEMBERS", "cluster.members", Kind.LIST),
+            variable("ORDO_CLUSTER_SHARDS", "cluster.shards", Kind.INT),
+            variable("ORDO_CLUSTER_NAME", "cluster.name", Kind.TEXT));
 
     private static Map.Entry<String, Setting> variable(String name, String key, Kind kind) {
         return Map.entry(name, new Setting(key, kind));
@@ -212,6 +242,10 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
         JsonObject relay = json.getJsonObject("relay", new JsonObject());
         JsonObject projections = json.getJsonObject("projections", new JsonObject());
         JsonObject storeSection = json.getJsonObject("store", new JsonObject());
+        JsonObject cluster = json.getJsonObject("cluster", new JsonObject());
+        int shards = cluster.getInteger("shards", StoreConfig.DEFAULT_SHARDS);
+        // The store partitions the polling index by the shards; they are the cluster's setting.
+        storeSection = storeSection.copy().put("shards", shards);
         if (mode == Mode.EMBEDDED) {
             // The store and the relay use the children Ordo starts, on whatever ports they were given.
             storeSection = storeSection.copy().put("contactPoints",
@@ -270,7 +304,18 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
                 json.getJsonObject("ops", new JsonObject()).getLong("readyMaxBacklogMs", 60_000L),
                 eventLoops(json.getInteger("eventLoops", 0), mode),
                 positive(json.getLong("shutdownTimeoutMs", 30_000L), "shutdownTimeoutMs"),
-                eventBusPrefix(json));
+                eventBusPrefix(json),
+                new Cluster(cluster.getBoolean("enabled", false), cluster.getString("host", "127.0.0.1"),
+                        cluster.getInteger("port", 5701), cluster.getInteger("eventBusPort", 0),
+                        strings(cluster.getJsonArray("members", new JsonArray())), shards,
+                        cluster.getString("name", "ordo"),
+                        positive(cluster.getLong("heartbeatTimeoutMs", 10_000L), "cluster.heartbeatTimeoutMs")));
+    }
+
+    private static java.util.List<String> strings(JsonArray json) {
+        java.util.List<String> strings = new java.util.ArrayList<>();
+        json.forEach(item -> strings.add(String.valueOf(item).strip()));
+        return strings;
     }
 
     private static String eventBusPrefix(JsonObject json) {

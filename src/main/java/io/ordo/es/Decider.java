@@ -24,6 +24,12 @@ public interface Decider<S, C, E extends DomainEvent> {
 
     S initialState();
 
+    /**
+     * The command family's base type: in cluster mode a command crosses to its shard's owner as JSON,
+     * and only a type of this family is read back.
+     */
+    Class<C> commandClass();
+
     /** The state's type, so that snapshots can store and read it. */
     Class<S> stateClass();
 

@@ -1,5 +1,6 @@
 package io.ordo.http;
 
+import io.ordo.cluster.ShardOwnership;
 import io.ordo.command.Addresses;
 import io.ordo.config.OrdoConfig;
 import io.ordo.es.Aggregate;
@@ -15,6 +16,7 @@ import io.ordo.store.StoreVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.http.HttpMethod;
@@ -49,8 +51,12 @@ public final class HttpApi {
     static final int MAX_PAGE = 1_000;
 
     /** What the router is built from, once per Ordo. */
+    /**
+     * @param commandOptions delivery options of commands to their shard's owner (the serializing codec in
+     *                       cluster mode), or null for a single instance
+     */
     public record Wiring(OrdoConfig config, Modules modules, Addresses addresses, Contract contract, OrdoMetrics metrics,
-                         Health health) {
+                         Health health, ShardOwnership ownership, DeliveryOptions commandOptions, boolean clustered) {
     }
 
     private final Vertx vertx;
@@ -123,10 +129,9 @@ public final class HttpApi {
         for (AggregateModule<?, ?, ?> module : wiring.modules().all()) {
             router.get("/" + module.collection() + "/:id").handler(ctx -> query(ctx, module, pathId(ctx)));
             router.get("/" + module.collection() + "/:id/events").handler(ctx -> events(ctx, module, pathId(ctx)));
-            module.routes(new ModuleGateway(vertx, router, module, config, wiring.addresses(), wiring.metrics(),
-                    readYourWrites));
+            module.routes(new ModuleGateway(vertx, router, module, config, wiring, readYourWrites));
         }
-        new OpsRoutes(vertx, config, wiring.addresses()).mount(router);
+        new OpsRoutes(vertx, config, wiring.addresses(), wiring.ownership(), wiring.clustered()).mount(router);
 
         router.route().failureHandler(this::failure);
         // A path the router itself cannot read (a broken escape such as %zz) fails before any route: 400.

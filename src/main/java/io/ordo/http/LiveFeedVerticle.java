@@ -53,6 +53,8 @@ public final class LiveFeedVerticle extends VerticleBase {
                 "group.id", "ordo-live-" + UUID.randomUUID(),
                 "auto.offset.reset", "latest",
                 "enable.auto.commit", "false",
+                // A module's topic appears with its first event, maybe after this start: found within seconds.
+                "metadata.max.age.ms", "3000",
                 "key.deserializer", "org.apache.kafka.common.serialization.StringDeserializer",
                 "value.deserializer", "org.apache.kafka.common.serialization.StringDeserializer")));
         consumer.exceptionHandler(e -> LOG.debug("Live feed consumer: {}", e.toString()));

@@ -1,5 +1,7 @@
 package io.ordo.http;
 
+import io.ordo.cluster.ShardOwnership;
+import io.ordo.cluster.Shards;
 import io.ordo.command.Addresses;
 import io.ordo.command.CommandReply;
 import io.ordo.command.CommandRequest;
@@ -8,6 +10,7 @@ import io.ordo.config.OrdoConfig;
 import io.ordo.es.CommandMetadata;
 import io.ordo.module.AggregateModule;
 import io.ordo.ops.OrdoMetrics;
+import io.ordo.ops.Retry;
 import io.ordo.store.StoreRequest;
 import io.ordo.store.StoreVerticle;
 import io.vertx.core.Vertx;
@@ -41,21 +44,30 @@ final class ModuleGateway implements Gateway {
     private final OrdoMetrics metrics;
     private final ReadYourWrites readYourWrites;
     private final DeliveryOptions commandOptions;
+    private final ShardOwnership ownership;
     private final String type;
+    /** While a shard has no consumer (its owner is handing it over), a command is sent again, for up to this long. */
+    static final long HANDOVER_WAIT_MS = 5_000;
+    private final Retry handoverRetry;
 
-    ModuleGateway(Vertx vertx, Router router, AggregateModule<?, ?, ?> module, OrdoConfig config, Addresses addresses,
-                  OrdoMetrics metrics, ReadYourWrites readYourWrites) {
+    ModuleGateway(Vertx vertx, Router router, AggregateModule<?, ?, ?> module, OrdoConfig config, HttpApi.Wiring wiring,
+                  ReadYourWrites readYourWrites) {
         this.vertx = vertx;
         this.router = router;
         this.module = module;
         this.config = config;
-        this.addresses = addresses;
-        this.metrics = metrics;
+        this.addresses = wiring.addresses();
+        this.metrics = wiring.metrics();
+        this.ownership = wiring.ownership();
         this.readYourWrites = readYourWrites;
         this.type = module.decider().aggregateType();
         // Longer than an append may take, plus time queued behind other commands of the aggregate.
         this.commandOptions = new DeliveryOptions()
                 .setSendTimeout(CommandVerticle.appendTimeout(config).plusSeconds(10).toMillis());
+        if (wiring.commandOptions() != null) {
+            commandOptions.setCodecName(wiring.commandOptions().getCodecName());
+        }
+        this.handoverRetry = new Retry(vertx, 50, 500);
     }
 
     @Override
@@ -96,10 +108,18 @@ final class ModuleGateway implements Gateway {
                 user == null ? null : HttpApi.header(user, HttpApi.USER_ID), Map.of());
         CommandRequest request = new CommandRequest(type, id, command, metadata, expected, key,
                 key == null ? null : hash(ctx));
-        String address = addresses.commands(type, CommandVerticle.shardOf(id, config.aggregates().instances()));
+        int shard = Shards.of(id, ownership.shards());
+        String address = addresses.commands(type, shard);
         long started = System.nanoTime();
         String name = command.getClass().getSimpleName();
-        vertx.eventBus().<CommandReply>request(address, request, commandOptions)
+        if (!ownership.current().owns(shard)) {
+            metrics.commandForwarded();
+        }
+        long giveUpAt = started + HANDOVER_WAIT_MS * 1_000_000;
+        // No consumer: the shard is between owners (a member left or joined); nothing ran, so sending again is safe.
+        handoverRetry.run(() -> vertx.eventBus().<CommandReply>request(address, request, commandOptions),
+                        (failure, attempt) -> failure instanceof ReplyException reply
+                                && reply.failureType() == ReplyFailure.NO_HANDLERS && System.nanoTime() < giveUpAt)
                 .onSuccess(reply -> {
                     metrics.command(name, CommandReplies.outcome(reply.body()), System.nanoTime() - started);
                     CommandReplies.answer(ctx, module, reply.body(), answer, false);
@@ -110,6 +130,10 @@ final class ModuleGateway implements Gateway {
                         // The command may still be queued and run: its outcome is unknown, not failed.
                         CommandReplies.answer(ctx, module, new CommandReply.Unavailable(true, failure.getMessage()), answer,
                                 false);
+                    } else if (failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS) {
+                        Problem.of(503, "SHARD_UNAVAILABLE", "Service unavailable", "no member serves the shard of "
+                                + type.toLowerCase() + " " + id + " yet (a member left or joined); nothing was changed: retry")
+                                .send(ctx);
                     } else {
                         HttpApi.busFailure(ctx, failure);
                     }

@@ -1,5 +1,6 @@
 package io.ordo.http;
 
+import io.ordo.cluster.ShardOwnership;
 import io.ordo.command.Addresses;
 import io.ordo.config.OrdoConfig;
 import io.vertx.core.Vertx;
@@ -16,18 +17,22 @@ import java.security.MessageDigest;
 
 /**
  * The operators' routes, all behind {@code Authorization: Bearer <ops.token>} (off without a token): the
- * relay's dead letters and the projections' status, rebuilds and dead letters.
+ * relay's dead letters, the projections' status, rebuilds and dead letters, and the cluster's members and shards.
  */
 final class OpsRoutes {
 
     private final Vertx vertx;
     private final OrdoConfig config;
     private final Addresses addresses;
+    private final ShardOwnership ownership;
+    private final boolean clustered;
 
-    OpsRoutes(Vertx vertx, OrdoConfig config, Addresses addresses) {
+    OpsRoutes(Vertx vertx, OrdoConfig config, Addresses addresses, ShardOwnership ownership, boolean clustered) {
         this.vertx = vertx;
         this.config = config;
         this.addresses = addresses;
+        this.ownership = ownership;
+        this.clustered = clustered;
     }
 
     void mount(Router router) {
@@ -37,6 +42,11 @@ final class OpsRoutes {
         router.post("/ops/dead-letters/:id/discard").handler(ctx -> relay(ctx, new JsonObject().put("action", "discard")
                 .put("aggregateId", HttpApi.pathId(ctx).toString())));
 
+        router.get("/ops/cluster").handler(ctx -> {
+            if (authorized(ctx, config.opsToken())) {
+                ctx.response().putHeader("Content-Type", "application/json").end(ownership.toJson(clustered).encode());
+            }
+        });
         router.get("/ops/projections").handler(ctx -> projections(ctx, new JsonObject().put("action", "status"), 200));
         router.post("/ops/projections/:name/rebuild").handler(ctx -> projections(ctx, new JsonObject()
                 .put("action", "rebuild").put("projection", ctx.pathParam("name")), 202));

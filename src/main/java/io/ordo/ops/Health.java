@@ -1,5 +1,6 @@
 package io.ordo.ops;
 
+import io.ordo.cluster.ShardOwnership;
 import io.ordo.command.Addresses;
 import io.ordo.config.OrdoConfig;
 import io.ordo.store.Store;
@@ -19,8 +20,8 @@ import io.vertx.kafka.admin.KafkaAdminClient;
 import java.util.Map;
 
 /**
- * Liveness (the process answers), readiness (it can take commands: CQL answers and the schema is
- * applied) and the relay's health (Kafka answers, the breaker is not open, the backlog is younger than
+ * Liveness (the process answers), readiness (it can take commands: CQL answers, the schema is
+ * applied, and it serves the shards it owns) and the relay's health (Kafka answers, the breaker is not open, the backlog is younger than
  * {@code ops.readyMaxBacklogMs}). Readiness is what a load balancer asks: a Kafka outage is what the
  * outbox is there for, so it never makes an instance refuse commands; the relay's health is for
  * alerting. Each check's detail is in the JSON; down is 503.
@@ -36,7 +37,7 @@ public final class Health {
     private final HealthChecks relay;
     private final KafkaAdminClient kafka;
 
-    public Health(Vertx vertx, OrdoConfig config, Store store, Addresses addresses) {
+    public Health(Vertx vertx, OrdoConfig config, Store store, Addresses addresses, ShardOwnership ownership) {
         this.vertx = vertx;
         this.live = HealthChecks.create(vertx).register("event-loop", promise -> promise.tryComplete(Status.OK()));
         this.ready = HealthChecks.create(vertx);
@@ -51,6 +52,13 @@ public final class Health {
                     .put("applied", applied.result().stream().sorted().toList());
             promise.tryComplete(current ? Status.OK(detail) : Status.KO(detail.put("error", "the schema is not applied")));
         }));
+        // In a fleet: this member serves exactly the shards it owns (no handover under way here).
+        ready.register("shards", CHECK_TIMEOUT_MS, promise -> {
+            JsonObject detail = new JsonObject().put("owned", ownership.current().owned().size())
+                    .put("members", ownership.current().ring().members().size()).put("epoch", ownership.current().epoch());
+            promise.tryComplete(ownership.settled() ? Status.OK(detail)
+                    : Status.KO(detail.put("error", "taking over its shards")));
+        });
         if (config.relay().enabled()) {
             this.kafka = KafkaAdminClient.create(vertx, config.relay().kafkaClient(Map.of(
                     "request.timeout.ms", String.valueOf(CHECK_TIMEOUT_MS),
@@ -73,7 +81,8 @@ public final class Health {
             return Status.KO(new JsonObject().put("error", "the relay does not answer"));
         }
         JsonObject detail = status.result().body().copy().put("maxBacklogMs", maxBacklogMs);
-        boolean ok = !"OPEN".equals(detail.getString("breaker")) && detail.getLong("backlogAgeMs", 0L) <= maxBacklogMs;
+        boolean ok = !"OPEN".equals(detail.getString("breaker")) && detail.getLong("backlogAgeMs", 0L) <= maxBacklogMs
+                && !"failing".equals(detail.getString("cdcReader"));
         return ok ? Status.OK(detail) : Status.KO(detail);
     }
 

@@ -54,6 +54,9 @@ public final class OrdoMetrics implements StoreObserver {
     private final AtomicLong deadLetters = new AtomicLong();
     private final AtomicReference<LongSupplier> outboxBacklogAgeMs = new AtomicReference<>(() -> 0);
     private final AtomicReference<IntSupplier> relayAggregatesWaiting = new AtomicReference<>(() -> 0);
+    private final AtomicReference<LongSupplier> cdcFailures = new AtomicReference<>(() -> 0);
+    private final Counter commandsForwarded;
+    private final Counter hintsForwarded;
 
     public OrdoMetrics() {
         new JvmMemoryMetrics().bindTo(registry);
@@ -78,6 +81,12 @@ public final class OrdoMetrics implements StoreObserver {
                 .description("aggregates whose events wait behind a projection dead letter").register(registry);
         Gauge.builder("ordo.websocket.clients", webSocketClients, AtomicInteger::get)
                 .description("open WebSocket feeds").register(registry);
+        Gauge.builder("ordo.relay.cdc.failures", cdcFailures, failures -> failures.get().getAsLong())
+                .description("failures of the CDC reader on this member since it started (ScyllaDB)").register(registry);
+        commandsForwarded = Counter.builder("ordo.cluster.commands.forwarded")
+                .description("commands sent to their shard's owner on another member").register(registry);
+        hintsForwarded = Counter.builder("ordo.cluster.hints.forwarded")
+                .description("relay hints sent to their shard's owner on another member").register(registry);
     }
 
     /** Registers the per-aggregate-type counters at 0, so every meter is in the scrape from the start. */
@@ -210,6 +219,35 @@ public final class OrdoMetrics implements StoreObserver {
         long since = projectingSinceMs.get().getAsLong();
         long inHand = since == 0 ? 0 : System.currentTimeMillis() - since;
         return Math.max(projectionLagMs.get(), inHand) / 1000.0;
+    }
+
+    // ---- cluster -------------------------------------------------------------------------------------
+
+    /** The members this one sees, the shards it owns, its handovers and how long the last took (ms, -1 before one). */
+    public void cluster(IntSupplier members, IntSupplier ownedShards, LongSupplier handovers, LongSupplier lastHandoverMs) {
+        Gauge.builder("ordo.cluster.members", members, IntSupplier::getAsInt)
+                .description("cluster members this instance sees, itself included").register(registry);
+        Gauge.builder("ordo.cluster.shards.owned", ownedShards, IntSupplier::getAsInt)
+                .description("shards this instance owns").register(registry);
+        Gauge.builder("ordo.cluster.handovers", handovers, LongSupplier::getAsLong)
+                .description("ownership changes taken since start (after the first)").register(registry);
+        Gauge.builder("ordo.cluster.handover.last.seconds", lastHandoverMs, ms -> ms.getAsLong() / 1000.0)
+                .description("from the last membership change to this instance serving exactly its shards").register(registry);
+    }
+
+    /** Failures of the CDC reader on this member (its master's retries, failed reads, threads that ended). */
+    public void cdcFailures(LongSupplier failures) {
+        cdcFailures.set(failures);
+    }
+
+    /** A command sent to the owner of its shard on another member. */
+    public void commandForwarded() {
+        commandsForwarded.increment();
+    }
+
+    /** A relay hint sent to the owner of its shard on another member. */
+    public void hintForwarded() {
+        hintsForwarded.increment();
     }
 
     public void restarted(String verticle) {

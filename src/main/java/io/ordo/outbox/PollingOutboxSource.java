@@ -15,16 +15,18 @@ import java.util.UUID;
 import java.util.function.Function;
 
 /**
- * The outbox source on Cassandra: reads the minute-bucketed index of outbox intents, only intents
+ * The outbox source on Cassandra, one per shard: reads the shard's minute-bucketed index of outbox intents, only intents
  * older than the polling delay (no shorter than the write timeout, so a write that lands late is
  * still ahead of the cursor), a page at a time, hands each page to the relay, and moves its durable
  * checkpoint past a page only once the relay has settled every intent of it. While Kafka is down the
- * relay does not settle, so the cursor waits too and nothing is skipped.
+ * relay does not settle, so the cursor waits too and nothing is skipped. Each shard's cursor is a
+ * checkpoint of its own, so the shard's next owner resumes where this one stopped.
  */
 final class PollingOutboxSource {
 
     static final String SOURCE = "polling";
-    static final String TASK = "outbox_by_minute";
+    /** The checkpoint of the unsharded index that builds before schema version 4 wrote. */
+    static final String LEGACY_TASK = "outbox_by_minute";
     /** Intents read and handed to the relay at once. */
     static final int PAGE = 500;
     private static final Logger LOG = LoggerFactory.getLogger(PollingOutboxSource.class);
@@ -34,6 +36,10 @@ final class PollingOutboxSource {
     private final OrdoConfig.Relay config;
     private final Function<OutboxHint, Future<Void>> relay;
     private final Clock clock;
+    private final int shard;
+    private final String task;
+    /** With no checkpoint: start from the look-back (a shard's first start), or not at all (the unsharded index). */
+    private final boolean startWithoutCheckpoint;
     private long timer = -1;
     private boolean stopped;
 
@@ -49,19 +55,44 @@ final class PollingOutboxSource {
         }
     }
 
-    PollingOutboxSource(Vertx vertx, OutboxStore outbox, OrdoConfig.Relay config, Function<OutboxHint, Future<Void>> relay,
-                        Clock clock) {
+    private PollingOutboxSource(Vertx vertx, OutboxStore outbox, OrdoConfig.Relay config,
+                                Function<OutboxHint, Future<Void>> relay, Clock clock, int shard, String task,
+                                boolean startWithoutCheckpoint) {
         this.vertx = vertx;
         this.outbox = outbox;
         this.config = config;
         this.relay = relay;
         this.clock = clock;
+        this.shard = shard;
+        this.task = task;
+        this.startWithoutCheckpoint = startWithoutCheckpoint;
+    }
+
+    /** The source of {@code shard}'s part of the index. */
+    static PollingOutboxSource ofShard(Vertx vertx, OutboxStore outbox, OrdoConfig.Relay config,
+                                       Function<OutboxHint, Future<Void>> relay, Clock clock, int shard) {
+        return new PollingOutboxSource(vertx, outbox, config, relay, clock, shard, taskOf(shard), true);
+    }
+
+    /**
+     * The source of the unsharded index of schema versions 1 to 3: it runs only where an older build left
+     * a checkpoint, and goes on from there (a rolling upgrade's older members may still write to it).
+     */
+    static PollingOutboxSource unsharded(Vertx vertx, OutboxStore outbox, OrdoConfig.Relay config,
+                                         Function<OutboxHint, Future<Void>> relay, Clock clock) {
+        return new PollingOutboxSource(vertx, outbox, config, relay, clock, OutboxStore.LEGACY_SHARD, LEGACY_TASK, false);
+    }
+
+    /** The checkpoint's task id of {@code shard}. */
+    static String taskOf(int shard) {
+        return "outbox_by_shard/" + shard;
     }
 
     Future<Void> start() {
-        return outbox.checkpoint(SOURCE, TASK).map(position -> {
-            Cursor cursor = position != null ? Cursor.decode(position) : initial();
-            schedule(cursor, config.pollIntervalMs());
+        return outbox.checkpoint(SOURCE, task).map(position -> {
+            if (position != null || startWithoutCheckpoint) {
+                schedule(position != null ? Cursor.decode(position) : initial(), config.pollIntervalMs());
+            }
             return null;
         });
     }
@@ -79,8 +110,11 @@ final class PollingOutboxSource {
     private void schedule(Cursor cursor, long delayMs) {
         if (!stopped) {
             timer = vertx.setTimer(Math.max(1, delayMs), id -> step(cursor).onComplete(done -> {
+                if (stopped) {
+                    return; // the shard moved to another member, which goes on from the checkpoint
+                }
                 if (done.failed()) {
-                    LOG.warn("Polling the outbox failed; retrying: {}", done.cause().toString());
+                    LOG.warn("Polling the outbox (shard {}) failed; retrying: {}", shard, done.cause().toString());
                     schedule(cursor, config.pollIntervalMs());
                 } else {
                     Step next = done.result();
@@ -107,7 +141,7 @@ final class PollingOutboxSource {
         UUID until = Uuids.endOf(untilMillis);
         // The cursor's minute is past its end when an earlier step read all of it: read the next one.
         UUID upTo = from.minute() < untilMinute ? Uuids.endOf(from.minute() * 60_000 + 59_999) : until;
-        return outbox.intents(from.minute(), from.written(), upTo, PAGE).compose(intents -> {
+        return outbox.intents(shard, from.minute(), from.written(), upTo, PAGE).compose(intents -> {
             Cursor next;
             boolean more;
             if (intents.size() == PAGE) {
@@ -120,7 +154,7 @@ final class PollingOutboxSource {
                 next = new Cursor(untilMinute, until);
                 more = false;
             }
-            return settleAll(intents).compose(v -> outbox.saveCheckpoint(SOURCE, TASK, next.encode()))
+            return settleAll(intents).compose(v -> outbox.saveCheckpoint(SOURCE, task, next.encode()))
                     .map(new Step(next, more));
         });
     }

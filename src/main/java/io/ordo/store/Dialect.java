@@ -11,10 +11,10 @@ public enum Dialect {
 
     /**
      * ScyllaDB: LWT and CDC need vnode keyspaces (tablets off); the outbox is read from its CDC log,
-     * whose entries live a day.
+     * whose entries live a day and carry only the key columns (the relay reads the event from the store).
      */
     SCYLLA(" AND tablets = {'enabled': false}",
-            " AND cdc = {'enabled': true, 'preimage': false, 'postimage': false, 'ttl': 86400}",
+            " AND cdc = {'enabled': true, 'delta': 'keys', 'preimage': false, 'postimage': false, 'ttl': 86400}",
             OutboxIntent.OUTBOX_ROW);
 
     /**

@@ -12,6 +12,7 @@ import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.servererrors.CASWriteUnknownException;
 import com.datastax.oss.driver.api.core.servererrors.WriteFailureException;
 import com.datastax.oss.driver.api.core.servererrors.WriteTimeoutException;
+import io.ordo.cluster.Shards;
 import io.ordo.es.CommandMetadata;
 import io.ordo.es.DomainEvent;
 import io.ordo.es.EnvelopeCodec;
@@ -147,8 +148,7 @@ public final class EventStore {
 
     /**
      * Writes the events' outbox intents as one single-partition batch: on ScyllaDB the outbox rows
-     * (the aggregate's partition, streamed by CDC), on Cassandra their polling-index rows (the minute's
-     * partition). Each index row's minute and its {@code written_at} come from one instant, so a row
+     * (the aggregate's partition, streamed by CDC), on Cassandra their polling-index rows (the partition of its shard and minute). Each index row's minute and its {@code written_at} come from one instant, so a row
      * written as a minute turns is in the bucket its time stamp names, never one the poller has left.
      */
     private Future<Void> writeOutbox(String aggregateType, UUID aggregateId, List<? extends EventEnvelope<?>> events) {
@@ -156,8 +156,10 @@ public final class EventStore {
         BatchStatementBuilder batch = BatchStatement.builder(DefaultBatchType.UNLOGGED);
         if (config.dialect().outboxIntent() == Dialect.OutboxIntent.POLLING_INDEX) {
             long minute = now.toEpochMilli() / 60_000;
+            int shard = Shards.of(aggregateId, config.shards());
             for (EventEnvelope<?> event : events) {
                 batch.addStatement(outboxCql.insertOutboxIndex().bind()
+                        .setInt("shard", shard)
                         .setLong("minute", minute)
                         .setUuid("written_at", TimeUuids.at(now))
                         .setUuid("aggregate_id", aggregateId)

@@ -17,6 +17,7 @@ public record OutboxStatements(
         PreparedStatement insertOutboxIndex,
         PreparedStatement deleteOutboxMessage,
         PreparedStatement selectOutboxIndex,
+        PreparedStatement selectLegacyOutboxIndex,
         PreparedStatement selectPublishedSequence,
         PreparedStatement updatePublishedSequence,
         PreparedStatement insertDeadLetter,
@@ -34,12 +35,16 @@ public record OutboxStatements(
                 :event_type, :event_version, :payload, :topic, :partition_key, :causation_id, :correlation_id,
                 :created_at, 0)""";
     static final String INSERT_OUTBOX_INDEX = """
-            INSERT INTO %s.outbox_by_minute (minute, written_at, aggregate_id, sequence_number, event_id)
-            VALUES (:minute, :written_at, :aggregate_id, :sequence_number, :event_id)""";
+            INSERT INTO %s.outbox_by_shard (shard, minute, written_at, aggregate_id, sequence_number, event_id)
+            VALUES (:shard, :minute, :written_at, :aggregate_id, :sequence_number, :event_id)""";
     static final String DELETE_OUTBOX_MESSAGE = """
             DELETE FROM %s.outbox_messages
             WHERE aggregate_id = :aggregate_id AND sequence_number = :sequence_number AND event_id = :event_id""";
     static final String SELECT_OUTBOX_INDEX = """
+            SELECT written_at, aggregate_id, sequence_number, event_id FROM %s.outbox_by_shard
+            WHERE shard = :shard AND minute = :minute AND written_at > :after AND written_at <= :until LIMIT :max_rows""";
+    /** The index of schema versions 1 to 3, unsharded: read until what older builds wrote there is published. */
+    static final String SELECT_LEGACY_OUTBOX_INDEX = """
             SELECT written_at, aggregate_id, sequence_number, event_id FROM %s.outbox_by_minute
             WHERE minute = :minute AND written_at > :after AND written_at <= :until LIMIT :max_rows""";
     static final String SELECT_PUBLISHED_SEQUENCE = """
@@ -72,6 +77,7 @@ public record OutboxStatements(
         Objects.requireNonNull(insertOutboxIndex, "insertOutboxIndex");
         Objects.requireNonNull(deleteOutboxMessage, "deleteOutboxMessage");
         Objects.requireNonNull(selectOutboxIndex, "selectOutboxIndex");
+        Objects.requireNonNull(selectLegacyOutboxIndex, "selectLegacyOutboxIndex");
         Objects.requireNonNull(selectPublishedSequence, "selectPublishedSequence");
         Objects.requireNonNull(updatePublishedSequence, "updatePublishedSequence");
         Objects.requireNonNull(insertDeadLetter, "insertDeadLetter");
@@ -84,13 +90,13 @@ public record OutboxStatements(
 
     public static Future<OutboxStatements> prepare(ReadModelSession session) {
         List<Future<PreparedStatement>> p = List.of(INSERT_OUTBOX_MESSAGE, INSERT_OUTBOX_INDEX,
-                DELETE_OUTBOX_MESSAGE, SELECT_OUTBOX_INDEX, SELECT_PUBLISHED_SEQUENCE,
+                DELETE_OUTBOX_MESSAGE, SELECT_OUTBOX_INDEX, SELECT_LEGACY_OUTBOX_INDEX, SELECT_PUBLISHED_SEQUENCE,
                 UPDATE_PUBLISHED_SEQUENCE, INSERT_DEAD_LETTER, SELECT_DEAD_LETTERS_OF, SELECT_DEAD_LETTERS,
                 DELETE_DEAD_LETTERS_OF, SELECT_CHECKPOINT,
                 UPSERT_CHECKPOINT).stream().map(session::prepare).toList();
         return Future.all(p).map(done -> new OutboxStatements(p.get(0).result(), p.get(1).result(),
                 p.get(2).result(), p.get(3).result(), p.get(4).result(), p.get(5).result(),
                 p.get(6).result(), p.get(7).result(), p.get(8).result(), p.get(9).result(),
-                p.get(10).result(), p.get(11).result()));
+                p.get(10).result(), p.get(11).result(), p.get(12).result()));
     }
 }

@@ -27,6 +27,9 @@ public final class OutboxStore {
                              String topic, String error, Instant createdAt) {
     }
 
+    /** The shard number that stands for the unsharded polling index of schema versions 1 to 3. */
+    public static final int LEGACY_SHARD = -1;
+
     private final Vertx vertx;
     private final CqlSession session;
     private final OutboxStatements cql;
@@ -38,11 +41,15 @@ public final class OutboxStore {
     }
 
     /**
-     * At most {@code limit} of the intents indexed in {@code minute} with {@code after < written_at <= until},
-     * oldest first: a poller reads a busy minute a page at a time.
+     * At most {@code limit} of the intents indexed for {@code shard} in {@code minute} with
+     * {@code after < written_at <= until}, oldest first: a poller reads a busy minute a page at a time.
+     * {@code shard} {@link #LEGACY_SHARD} reads the unsharded index that schema versions 1 to 3 wrote.
      */
-    public Future<List<IndexedIntent>> intents(long minute, UUID after, UUID until, int limit) {
-        return all(cql.selectOutboxIndex().bind().setLong("minute", minute).setUuid("after", after).setUuid("until", until)
+    public Future<List<IndexedIntent>> intents(int shard, long minute, UUID after, UUID until, int limit) {
+        var query = shard == LEGACY_SHARD
+                ? cql.selectLegacyOutboxIndex().bind()
+                : cql.selectOutboxIndex().bind().setInt("shard", shard);
+        return all(query.setLong("minute", minute).setUuid("after", after).setUuid("until", until)
                         .setInt("max_rows", limit),
                 row -> new IndexedIntent(row.getUuid("written_at"), row.getUuid("aggregate_id"),
                         row.getLong("sequence_number"), row.getUuid("event_id")));

@@ -35,7 +35,8 @@ public final class SchemaApplier {
     private static final Logger LOG = LoggerFactory.getLogger(SchemaApplier.class);
 
     /** The versioned schema files, oldest first. A change to the schema is a new file here. */
-    static final List<String> MIGRATIONS = List.of("V1__initial.cql", "V2__read_models.cql", "V3__claims_and_modules.cql");
+    static final List<String> MIGRATIONS = List.of("V1__initial.cql", "V2__read_models.cql", "V3__claims_and_modules.cql",
+            "V4__shards.cql");
 
     private static final Pattern MIGRATION_NAME = Pattern.compile("V(\\d+)__(\\w+)\\.cql");
     private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{(\\w+)}");

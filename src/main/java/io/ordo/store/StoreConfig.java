@@ -26,6 +26,7 @@ import java.util.Objects;
  * @param topics            Kafka topics by aggregate type that replace the modules' own (a type mapped to
  *                          null has none: its events become the relay's dead letters)
  * @param tls               connect with TLS, trusting the JVM's trust store
+ * @param shards            the aggregates' shards ({@code cluster.shards}), by which the polling index is partitioned
  */
 public record StoreConfig(
         List<InetSocketAddress> contactPoints,
@@ -43,7 +44,14 @@ public record StoreConfig(
         Map<String, String> topics,
         String username,
         String password,
-        boolean tls) {
+        boolean tls,
+        int shards) {
+
+    /**
+     * Shards of the aggregates (a fleet's unit of ownership, see {@code cluster.shards}): the polling index is
+     * partitioned by them, so every instance on one keyspace must use the same count.
+     */
+    public static final int DEFAULT_SHARDS = 16;
 
     public static final String DEFAULT_REPLICATION = "{'class': 'SimpleStrategy', 'replication_factor': 1}";
 
@@ -63,6 +71,9 @@ public record StoreConfig(
         }
         if (maxConcurrentRequests < 1) {
             throw new IllegalArgumentException("store.maxConcurrentRequests must be >= 1, was " + maxConcurrentRequests);
+        }
+        if (shards < 1 || shards > 4096) {
+            throw new IllegalArgumentException("cluster.shards must be 1 to 4096, was " + shards);
         }
         if (pageSize < 1) {
             throw new IllegalArgumentException("store.pageSize must be >= 1, was " + pageSize);
@@ -95,17 +106,18 @@ public record StoreConfig(
                 topicMap,
                 json.getString("username"),
                 json.getString("password"),
-                json.getBoolean("tls", false));
+                json.getBoolean("tls", false),
+                json.getInteger("shards", DEFAULT_SHARDS));
     }
 
     public StoreConfig withKeyspace(String newKeyspace) {
         return new StoreConfig(contactPoints, localDatacenter, newKeyspace, dialect, replication, consistency,
-                serialConsistency, requestTimeout, maxConcurrentRequests, snapshotEvery, pageSize, outboxTtl, topics, username, password, tls);
+                serialConsistency, requestTimeout, maxConcurrentRequests, snapshotEvery, pageSize, outboxTtl, topics, username, password, tls, shards);
     }
 
     public StoreConfig withSnapshotEvery(int every) {
         return new StoreConfig(contactPoints, localDatacenter, keyspace, dialect, replication, consistency,
-                serialConsistency, requestTimeout, maxConcurrentRequests, every, pageSize, outboxTtl, topics, username, password, tls);
+                serialConsistency, requestTimeout, maxConcurrentRequests, every, pageSize, outboxTtl, topics, username, password, tls, shards);
     }
 
     /** Never the password: configurations end up in logs. */

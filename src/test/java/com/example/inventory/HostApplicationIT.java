@@ -166,7 +166,8 @@ class HostApplicationIT {
         assertEquals("DISCONTINUED", summary.bodyAsJsonObject().getString("status"));
 
         // its live feed
-        Eventually.until(Duration.ofSeconds(10), "the live feed carried every event", () -> live.size() >= 4);
+        Eventually.value(Duration.ofSeconds(10), "the live feed carried every event", () -> List.copyOf(live),
+                frames -> frames.size() >= 4);
         assertEquals(List.of(1L, 2L, 3L, 4L), live.stream().map(frame -> frame.getLong("sequenceNumber")).toList());
         await(sockets.close());
     }

@@ -47,6 +47,11 @@ public final class ProductDecider implements Decider<ProductState, ProductComman
     }
 
     @Override
+    public Class<ProductCommand> commandClass() {
+        return ProductCommand.class;
+    }
+
+    @Override
     public Class<ProductState> stateClass() {
         return ProductState.class;
     }

@@ -83,7 +83,7 @@ public final class StoreBenchmark {
             PreparedStatement outboxOnly = fixture.session.prepare("INSERT INTO " + fixture.config.keyspace()
                     + ".outbox_messages (aggregate_id, sequence_number, event_id, payload) VALUES (?, 1, ?, ?)");
             PreparedStatement indexOnly = fixture.session.prepare("INSERT INTO " + fixture.config.keyspace()
-                    + ".outbox_by_minute (minute, written_at, aggregate_id, sequence_number, event_id) VALUES (?, now(), ?, 1, ?)");
+                    + ".outbox_by_shard (shard, minute, written_at, aggregate_id, sequence_number, event_id) VALUES (0, ?, now(), ?, 1, ?)");
             PreparedStatement sequenceOnly = fixture.session.prepare("UPDATE " + fixture.config.keyspace()
                     + ".aggregate_sequence USING TIMESTAMP 1 SET current_sequence = 1 WHERE aggregate_id = ?");
             double outboxRate = rate(() -> Future.fromCompletionStage(fixture.session.executeAsync(

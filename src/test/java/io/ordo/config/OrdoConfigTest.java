@@ -65,6 +65,29 @@ class OrdoConfigTest {
     }
 
     @Test
+    void clusterModeIsOffByDefaultAndSetFromTheEnvironment() {
+        OrdoConfig single = OrdoConfig.fromJson(new JsonObject());
+        assertFalse(single.cluster().enabled());
+        assertEquals(16, single.cluster().shards());
+        assertEquals(16, single.store().shards(), "the store partitions its polling index by the cluster's shards");
+
+        OrdoConfig member = OrdoConfig.fromJson(OrdoConfig.withEnvironment(new JsonObject(), Map.of(
+                "ORDO_CLUSTER_ENABLED", "true",
+                "ORDO_CLUSTER_HOST", "10.0.0.5",
+                "ORDO_CLUSTER_PORT", "5801",
+                "ORDO_CLUSTER_MEMBERS", "10.0.0.5:5801, 10.0.0.6:5801,10.0.0.7:5801",
+                "ORDO_CLUSTER_SHARDS", "64")));
+        assertTrue(member.cluster().enabled());
+        assertEquals("10.0.0.5", member.cluster().host());
+        assertEquals(5801, member.cluster().port());
+        assertEquals(java.util.List.of("10.0.0.5:5801", "10.0.0.6:5801", "10.0.0.7:5801"), member.cluster().members());
+        assertEquals(64, member.cluster().shards());
+        assertEquals(64, member.store().shards());
+        assertThrows(IllegalArgumentException.class, () -> OrdoConfig.fromJson(new JsonObject()
+                .put("cluster", new JsonObject().put("shards", 0))));
+    }
+
+    @Test
     void secretsThatLookLikeNumbersStayAsWritten() {
         String longToken = "1234567890123456789012345"; // 25 digits: no long holds it
         OrdoConfig config = OrdoConfig.fromJson(OrdoConfig.withEnvironment(new JsonObject(), Map.of(

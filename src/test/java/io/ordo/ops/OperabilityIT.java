@@ -138,7 +138,9 @@ class OperabilityIT {
     void readinessIsTheCommandPathsAndTheRelaysHealthFollowsKafka() throws Exception {
         JsonObject ready = awaitHealth("/health/ready", true);
         assertEquals("UP", check(ready, "cassandra").getString("status"));
-        assertEquals(3, check(ready, "cassandra").getJsonObject("data").getInteger("schemaVersion"));
+        assertEquals(4, check(ready, "cassandra").getJsonObject("data").getInteger("schemaVersion"));
+        assertEquals("UP", check(ready, "shards").getString("status"), "a single instance serves every shard");
+        assertEquals(16, check(ready, "shards").getJsonObject("data").getInteger("owned"));
         JsonObject relay = awaitHealth("/health/relay", true);
         assertEquals("UP", check(relay, "kafka").getString("status"));
         assertEquals("UP", check(relay, "relay").getString("status"));

@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CdcTransportIT {
 
     @Test
-    void taskPositionsAreDurable() {
+    void taskPositionsAreDurable() throws InterruptedException {
         try (StoreFixture fixture = StoreFixture.create(CdcTransportIT.class, 100)) {
             Store store = fixture.store;
             GenerationId generation = new GenerationId(new Timestamp(new Date(1_700_000_000_000L)));
@@ -40,6 +40,7 @@ class CdcTransportIT {
                     failure -> { });
             before.setState(task, initial);
             before.moveStateToNextWindow(task, moved);
+            before.close(5_000); // positions are written coalesced, in the background: the stop writes what is left
 
             CdcTransport after = new CdcTransport(store.outbox(), WorkerConfiguration.builder(), () -> new ScheduledThreadPoolExecutor(1),
                     failure -> { });

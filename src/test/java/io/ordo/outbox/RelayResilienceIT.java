@@ -1,6 +1,7 @@
 package io.ordo.outbox;
 
 import com.datastax.oss.driver.api.core.uuid.Uuids;
+import io.ordo.cluster.Shards;
 import io.ordo.config.OrdoConfig;
 import io.ordo.testing.StoreFixture;
 import io.ordo.domain.order.OrderEvent;
@@ -12,6 +13,7 @@ import io.ordo.ops.OrdoMetrics;
 import io.ordo.store.AppendResult;
 import io.ordo.store.FaultInjector;
 import io.ordo.store.Store;
+import io.ordo.store.StoreConfig;
 import io.ordo.testing.Eventually;
 import io.ordo.testing.Http;
 import io.ordo.testing.OrdoFixture;
@@ -39,6 +41,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.stream.IntStream;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 
@@ -181,8 +184,9 @@ class RelayResilienceIT {
                 + unknownAt + ", " + UUID.randomUUID() + ", 'OrderTeleported', 1, '{\"to\":\"Mars\"}', " + UUID.randomUUID()
                 + ", toTimestamp(now()), {})");
         UUID writtenAt = Uuids.timeBased();
-        beside.session.execute("INSERT INTO it_relayresilienceit.outbox_by_minute (minute, written_at, aggregate_id,"
-                + " sequence_number, event_id) VALUES (" + Uuids.unixTimestamp(writtenAt) / 60_000 + ", " + writtenAt + ", "
+        beside.session.execute("INSERT INTO it_relayresilienceit.outbox_by_shard (shard, minute, written_at, aggregate_id,"
+                + " sequence_number, event_id) VALUES (" + Shards.of(id, StoreConfig.DEFAULT_SHARDS) + ", "
+                + Uuids.unixTimestamp(writtenAt) / 60_000 + ", " + writtenAt + ", "
                 + id + ", " + unknownAt + ", " + UUID.randomUUID() + ")");
         String flowing = createOrder();
         assertEquals(200, http.post("/orders/" + flowing + "/confirm", null).statusCode());
@@ -350,9 +354,11 @@ class RelayResilienceIT {
                         "the append died after its commit");
                 ids.add(id.toString());
             }
-            PollingOutboxSource source = direct.on(() -> new PollingOutboxSource(direct.fixture.vertx, direct.store.outbox(),
-                    direct.config, direct.relay::settle, clock));
-            await(direct.onContext(relay -> source.start()));
+            // One source per shard, as the relay of an instance that owns them all runs them.
+            List<PollingOutboxSource> sources = direct.on(() -> IntStream.range(0, StoreConfig.DEFAULT_SHARDS)
+                    .mapToObj(shard -> PollingOutboxSource.ofShard(direct.fixture.vertx, direct.store.outbox(),
+                            direct.config, direct.relay::settle, clock, shard)).toList());
+            await(direct.onContext(relay -> Future.all(sources.stream().map(PollingOutboxSource::start).toList())));
             try {
                 Map<String, List<JsonObject>> read = TopicReader.read(TestKafka.bootstrapServers(), ORDER_TOPIC,
                         Set.copyOf(ids), TopicReader.allUpTo(Set.copyOf(ids), 1), Duration.ofSeconds(60));
@@ -363,7 +369,7 @@ class RelayResilienceIT {
                 }
             } finally {
                 direct.on(() -> {
-                    source.stop();
+                    sources.forEach(PollingOutboxSource::stop);
                     return null;
                 });
             }

@@ -66,7 +66,7 @@ class EventStoreIT {
     /** The outbox intents of an aggregate in the polling index (every minute's partition: a test's small table). */
     private static long intents(UUID aggregateId) {
         return fixture.session.execute("SELECT count(*) FROM " + fixture.config.keyspace()
-                + ".outbox_by_minute WHERE aggregate_id = ? ALLOW FILTERING", aggregateId).one().getLong(0);
+                + ".outbox_by_shard WHERE aggregate_id = ? ALLOW FILTERING", aggregateId).one().getLong(0);
     }
 
     private static long count(String table, UUID aggregateId) {

@@ -46,6 +46,11 @@ public final class CustomerDecider implements Decider<CustomerState, CustomerCom
     }
 
     @Override
+    public Class<CustomerCommand> commandClass() {
+        return CustomerCommand.class;
+    }
+
+    @Override
     public Class<CustomerState> stateClass() {
         return CustomerState.class;
     }

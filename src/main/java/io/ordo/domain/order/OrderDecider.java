@@ -51,6 +51,11 @@ public final class OrderDecider implements Decider<OrderState, OrderCommand, Ord
     }
 
     @Override
+    public Class<OrderCommand> commandClass() {
+        return OrderCommand.class;
+    }
+
+    @Override
     public Class<OrderState> stateClass() {
         return OrderState.class;
     }
