@@ -263,9 +263,10 @@ public record OrdoConfig(Mode mode, Embedded embedded, Http http, Aggregates agg
                         embedded.getInteger("kafkaPort", 9092),
                         embedded.getInteger("kafkaControllerPort", 9093),
                         embedded.getString("kafkaHeap", "512m"),
-                        CassandraOptions.CommitLogSync.of(embedded.getString("commitLogSync", "group"),
+                        CassandraOptions.CommitLogSync.of(embedded.getString("commitLogSync", "batch"),
+                                // The window of group, the interval of periodic (batch has none).
                                 Duration.ofMillis(embedded.getLong("commitLogSyncMs",
-                                        "group".equalsIgnoreCase(embedded.getString("commitLogSync", "group")) ? 10L : 10_000L)))),
+                                        "periodic".equalsIgnoreCase(embedded.getString("commitLogSync", "batch")) ? 10_000L : 10L)))),
                 new Http(http.getBoolean("enabled", true), http.getString("host", "0.0.0.0"),
                         http.getInteger("port", 8080), http.getInteger("instances", 2),
                         http.getLong("bodyLimitBytes", 65_536L), http.getInteger("wsMaxQueuedBytes", 1 << 20)),

@@ -128,13 +128,23 @@ public final class EmbeddedKafka implements AutoCloseable {
     /** The cluster id of this data directory, made once (22 characters of URL-safe base64, as Kafka's). */
     private static String clusterId(Path dataDir) throws IOException {
         Path file = dataDir.resolve("cluster.id");
-        if (Files.exists(file)) {
+        // An id that starts with '-' is taken for an option by the storage tool (so never formatted a directory).
+        if (Files.exists(file) && !Files.readString(file).startsWith("-")) {
             return Files.readString(file).strip();
         }
-        UUID uuid = UUID.randomUUID();
-        ByteBuffer bytes = ByteBuffer.allocate(16).putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits());
-        String id = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.array());
+        String id = newClusterId();
         ChildJvm.write(file, id + "\n");
+        return id;
+    }
+
+    /** As Kafka's own {@code Uuid.randomUuid}: base64 of 16 random bytes, never with a leading '-'. */
+    static String newClusterId() {
+        String id;
+        do {
+            UUID uuid = UUID.randomUUID();
+            ByteBuffer bytes = ByteBuffer.allocate(16).putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits());
+            id = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.array());
+        } while (id.startsWith("-"));
         return id;
     }
 

@@ -13,9 +13,12 @@ import io.ordo.ops.OrdoMetrics;
 import io.ordo.ops.Retry;
 import io.ordo.store.StoreRequest;
 import io.ordo.store.StoreVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
@@ -25,7 +28,10 @@ import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -49,6 +55,9 @@ final class ModuleGateway implements Gateway {
     /** While a shard has no consumer (its owner is handing it over), a command is sent again, for up to this long. */
     static final long HANDOVER_WAIT_MS = 5_000;
     private final Retry handoverRetry;
+    private final boolean clustered;
+    /** Commands sent and not yet answered, by the member that owned their shard (this gateway's event loop only). */
+    private final Map<String, Set<Promise<Message<CommandReply>>>> inFlight = new HashMap<>();
 
     ModuleGateway(Vertx vertx, Router router, AggregateModule<?, ?, ?> module, OrdoConfig config, HttpApi.Wiring wiring,
                   ReadYourWrites readYourWrites) {
@@ -68,6 +77,10 @@ final class ModuleGateway implements Gateway {
             commandOptions.setCodecName(wiring.commandOptions().getCodecName());
         }
         this.handoverRetry = new Retry(vertx, 50, 500);
+        this.clustered = wiring.clustered();
+        if (clustered) {
+            vertx.eventBus().localConsumer(addresses.ownership(), change -> answerWhatLeftMembersHeld());
+        }
     }
 
     @Override
@@ -117,7 +130,7 @@ final class ModuleGateway implements Gateway {
         }
         long giveUpAt = started + HANDOVER_WAIT_MS * 1_000_000;
         // No consumer: the shard is between owners (a member left or joined); nothing ran, so sending again is safe.
-        handoverRetry.run(() -> vertx.eventBus().<CommandReply>request(address, request, commandOptions),
+        handoverRetry.run(() -> send(address, request, shard),
                         (failure, attempt) -> failure instanceof ReplyException reply
                                 && reply.failureType() == ReplyFailure.NO_HANDLERS && System.nanoTime() < giveUpAt)
                 .onSuccess(reply -> {
@@ -126,7 +139,8 @@ final class ModuleGateway implements Gateway {
                 })
                 .onFailure(failure -> {
                     metrics.command(name, "unavailable", System.nanoTime() - started);
-                    if (failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.TIMEOUT) {
+                    if (failure instanceof OwnerLeft
+                            || failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.TIMEOUT) {
                         // The command may still be queued and run: its outcome is unknown, not failed.
                         CommandReplies.answer(ctx, module, new CommandReply.Unavailable(true, failure.getMessage()), answer,
                                 false);
@@ -138,6 +152,50 @@ final class ModuleGateway implements Gateway {
                         HttpApi.busFailure(ctx, failure);
                     }
                 });
+    }
+
+    /** The member a command was sent to left the cluster before answering: it will never answer. */
+    private static final class OwnerLeft extends RuntimeException {
+        OwnerLeft(String member) {
+            super("the member that owned the shard (" + member + ") left before answering", null, false, false);
+        }
+    }
+
+    /**
+     * Sends a command to its shard's address; in cluster mode it is also tracked under the member that owns
+     * the shard now, so that when that member leaves (a kill, a crash) the command is answered at once, as
+     * of unknown outcome, instead of after the command timeout (a dead member's messages are never answered).
+     */
+    private Future<Message<CommandReply>> send(String address, CommandRequest request, int shard) {
+        Future<Message<CommandReply>> sent = vertx.eventBus().request(address, request, commandOptions);
+        String owner = ownership.current().ring().ownerOf(shard);
+        if (!clustered || owner == null || owner.equals(ownership.self())) {
+            return sent;
+        }
+        Promise<Message<CommandReply>> answered = Promise.promise();
+        Set<Promise<Message<CommandReply>>> pending = inFlight.computeIfAbsent(owner, member -> new HashSet<>());
+        pending.add(answered);
+        sent.onComplete(result -> {
+            pending.remove(answered);
+            if (pending.isEmpty()) {
+                inFlight.remove(owner, pending);
+            }
+            if (result.succeeded()) {
+                answered.tryComplete(result.result());
+            } else {
+                answered.tryFail(result.cause());
+            }
+        });
+        return answered.future();
+    }
+
+    /** Answers the commands in flight to members that are no longer in the cluster. */
+    private void answerWhatLeftMembersHeld() {
+        Set<String> members = Set.copyOf(ownership.current().ring().members());
+        List<String> left = inFlight.keySet().stream().filter(member -> !members.contains(member)).toList();
+        for (String member : left) {
+            inFlight.remove(member).forEach(promise -> promise.tryFail(new OwnerLeft(member)));
+        }
     }
 
     @Override

@@ -142,9 +142,10 @@ class OrdoConfigTest {
     @Test
     void theCommitLogSyncAndTheShutdownBudgetAreTyped() {
         OrdoConfig defaults = OrdoConfig.fromJson(new JsonObject());
-        assertEquals(io.ordo.embedded.CassandraOptions.CommitLogSync.Mode.GROUP, defaults.embedded().commitLog().mode(),
+        assertEquals(io.ordo.embedded.CassandraOptions.CommitLogSync.Mode.BATCH, defaults.embedded().commitLog().mode(),
                 "nothing acknowledged is lost by default");
-        assertEquals(10, defaults.embedded().commitLog().interval().toMillis(), "group's window is short by default");
+        assertEquals(10, OrdoConfig.fromJson(new JsonObject().put("embedded", new JsonObject().put("commitLogSync", "group")))
+                .embedded().commitLog().interval().toMillis(), "group's window is short by default");
         assertEquals(30_000, defaults.shutdownTimeoutMs());
         OrdoConfig periodic = OrdoConfig.fromJson(OrdoConfig.withEnvironment(new JsonObject(),
                 Map.of("ORDO_COMMITLOG_SYNC", "periodic", "ORDO_SHUTDOWN_TIMEOUT_MS", "12000")));
