@@ -189,7 +189,8 @@ public final class OrdoMetrics implements StoreObserver {
 
     /** How many times the embedded {@code child} (cassandra, kafka) was started again after dying on its own. */
     public void embeddedRestarts(String child, IntSupplier restarts) {
-        Gauge.builder("ordo.embedded.restarts", restarts, IntSupplier::getAsInt).tag("child", child)
+        // Strongly held: a gauge keeps only a weak reference to its object, and nothing else holds these lambdas.
+        Gauge.builder("ordo.embedded.restarts", restarts, IntSupplier::getAsInt).strongReference(true).tag("child", child)
                 .description("times the embedded child was started again after dying on its own").register(registry);
     }
 
@@ -225,13 +226,14 @@ public final class OrdoMetrics implements StoreObserver {
 
     /** The members this one sees, the shards it owns, its handovers and how long the last took (ms, -1 before one). */
     public void cluster(IntSupplier members, IntSupplier ownedShards, LongSupplier handovers, LongSupplier lastHandoverMs) {
-        Gauge.builder("ordo.cluster.members", members, IntSupplier::getAsInt)
+        // Strongly held, as the embedded restarts' (a gauge's object is weakly referenced; these lambdas by nothing else).
+        Gauge.builder("ordo.cluster.members", members, IntSupplier::getAsInt).strongReference(true)
                 .description("cluster members this instance sees, itself included").register(registry);
-        Gauge.builder("ordo.cluster.shards.owned", ownedShards, IntSupplier::getAsInt)
+        Gauge.builder("ordo.cluster.shards.owned", ownedShards, IntSupplier::getAsInt).strongReference(true)
                 .description("shards this instance owns").register(registry);
-        Gauge.builder("ordo.cluster.handovers", handovers, LongSupplier::getAsLong)
+        Gauge.builder("ordo.cluster.handovers", handovers, LongSupplier::getAsLong).strongReference(true)
                 .description("ownership changes taken since start (after the first)").register(registry);
-        Gauge.builder("ordo.cluster.handover.last.seconds", lastHandoverMs, ms -> ms.getAsLong() / 1000.0)
+        Gauge.builder("ordo.cluster.handover.last.seconds", lastHandoverMs, ms -> ms.getAsLong() / 1000.0).strongReference(true)
                 .description("from the last membership change to this instance serving exactly its shards").register(registry);
     }
 
