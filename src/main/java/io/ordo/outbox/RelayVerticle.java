@@ -2,7 +2,6 @@ package io.ordo.outbox;
 
 import io.ordo.cluster.Membership;
 import io.ordo.cluster.ShardOwnership;
-import io.ordo.cluster.Shards;
 import io.ordo.command.Addresses;
 import io.ordo.config.OrdoConfig;
 import io.ordo.module.Modules;
@@ -142,8 +141,7 @@ public final class RelayVerticle extends VerticleBase {
 
     /** A fast-path hint: relayed here if its shard is this member's, else forwarded to the owner. */
     private void take(OutboxHint hint) {
-        int shard = Shards.of(hint.aggregateId(), ownership.shards());
-        String owner = ownership.current().ring().ownerOf(shard);
+        String owner = ownership.ownerOf(hint.aggregateId());
         if (owner == null || owner.equals(membership.self())) {
             relay.offer(hint);
         } else {
@@ -153,8 +151,7 @@ public final class RelayVerticle extends VerticleBase {
 
     /** A durable source's hint: settled here if its shard is this member's, else by the owner (which answers when settled). */
     private Future<Void> settle(OutboxHint hint) {
-        int shard = Shards.of(hint.aggregateId(), ownership.shards());
-        String owner = ownership.current().ring().ownerOf(shard);
+        String owner = ownership.ownerOf(hint.aggregateId());
         if (owner == null || owner.equals(membership.self())) {
             return relay.settle(hint);
         }
